@@ -1,0 +1,89 @@
+namespace ImageBus.Contracts;
+
+/// <summary>A worker stored one image.</summary>
+/// <param name="Location">Where the stored JPEG is: a path under the blob root or an object URL.</param>
+public sealed record ImageGenerated(
+    Guid JobId,
+    string ItemId,
+    int Attempt,
+    string Location,
+    int Width,
+    int Height,
+    long SizeBytes,
+    string Model,
+    DateTimeOffset CompletedAt);
+
+/// <summary>A worker gave up on one image.</summary>
+/// <param name="ErrorCode">A stable code, e.g. RESOURCE_EXHAUSTED, IMAGE_SAFETY, TIMEOUT.</param>
+/// <param name="Transient">Whether trying again later may succeed.</param>
+/// <param name="Calls">How many Gemini calls were made for this attempt.</param>
+public sealed record ImageGenerationFailed(
+    Guid JobId,
+    string ItemId,
+    int Attempt,
+    string ErrorCode,
+    string Message,
+    bool Transient,
+    int Calls,
+    DateTimeOffset FailedAt);
+
+/// <summary>How many images of a job are in each state.</summary>
+public sealed record JobCounts(int Total, int Completed, int Failed, int TimedOut, int Cancelled)
+{
+    public int Unfinished => Total - Completed - Failed - TimedOut - Cancelled;
+}
+
+/// <summary>The state of one image as reported in job events.</summary>
+public sealed record ImageResult(
+    string ItemId,
+    string Kind,
+    string Status,
+    int Attempt,
+    string? Location,
+    int? Width,
+    int? Height,
+    string? ErrorCode,
+    string? Error);
+
+/// <summary>Where a job stands when one of its events is published. <see cref="Sequence"/> only
+/// grows within a job, so subscribers can order events and drop duplicates.</summary>
+public sealed record JobSnapshot(
+    Guid JobId,
+    string TenantId,
+    string CaseId,
+    string Status,
+    long Sequence,
+    JobCounts Counts,
+    DateTimeOffset Timestamp);
+
+/// <summary>What every job event has: the job's snapshot at the time.</summary>
+public interface IJobEvent
+{
+    JobSnapshot Job { get; }
+}
+
+/// <summary>The orchestrator took the job on.</summary>
+public sealed record JobAccepted(JobSnapshot Job, string? WebhookUrl) : IJobEvent;
+
+/// <summary>The job's images were dispatched to workers.</summary>
+public sealed record JobStarted(JobSnapshot Job) : IJobEvent;
+
+/// <summary>One image of the job reached a result.</summary>
+public sealed record JobProgressed(JobSnapshot Job, ImageResult Image) : IJobEvent;
+
+/// <summary>Every image of the job was generated.</summary>
+public sealed record JobCompleted(JobSnapshot Job, IReadOnlyList<ImageResult> Images) : IJobEvent;
+
+/// <summary>The job ended with some images generated and some not.</summary>
+public sealed record JobPartiallyCompleted(JobSnapshot Job, IReadOnlyList<ImageResult> Images) : IJobEvent;
+
+/// <summary>The job ended with no image generated.</summary>
+public sealed record JobFailed(JobSnapshot Job, string Reason, IReadOnlyList<ImageResult> Images) : IJobEvent;
+
+/// <summary>The job was refused as invalid; <see cref="Errors"/> lists every problem found.</summary>
+public sealed record CaseImagesRejected(
+    Guid JobId,
+    string TenantId,
+    string CaseId,
+    IReadOnlyList<string> Errors,
+    DateTimeOffset Timestamp);

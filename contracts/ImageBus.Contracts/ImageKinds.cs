@@ -1,0 +1,44 @@
+namespace ImageBus.Contracts;
+
+/// <summary>The kinds of image a case item may ask for. Kept as strings on the wire so that an
+/// unknown kind from an upstream app is a validation error, not a deserialization fault.</summary>
+public static class ImageKinds
+{
+    public const string Evidence = "evidence";
+    public const string Location = "location";
+    public const string Custom = "custom";
+
+    public static IReadOnlyList<string> All { get; } = [Evidence, Location, Custom];
+}
+
+/// <summary>Aspect ratios Gemini's image models accept.</summary>
+public static class AspectRatios
+{
+    public const string Square = "1:1";
+
+    public static IReadOnlyList<string> All { get; } =
+        ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+}
+
+/// <summary>Lifecycle states of a job, as stored and as reported to subscribers.</summary>
+public static class JobStatuses
+{
+    public const string Accepted = "accepted";
+    public const string Pending = "pending";
+    public const string Generating = "generating";
+    public const string Completed = "completed";
+    public const string Partial = "partial";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+    public const string Rejected = "rejected";
+}
+
+/// <summary>States of one image of a job.</summary>
+public static class ImageStatuses
+{
+    public const string Queued = "queued";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string TimedOut = "timed_out";
+    public const string Cancelled = "cancelled";
+}

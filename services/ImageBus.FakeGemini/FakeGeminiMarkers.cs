@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ImageBus.FakeGemini;
+
+/// <summary>Markers a prompt may carry to script the fake's answer to that generateContent call. They combine
+/// (e.g. <c>[fake:latency=50][fake:error=503]</c>); a marker the fake does not know is answered with HTTP 400 so
+/// that a typo cannot pass as a success.</summary>
+public static partial class FakeGeminiMarkers
+{
+    /// <summary><c>[fake:latency=MS]</c>: answer after MS milliseconds instead of the configured latency.</summary>
+    public const string Latency = "latency";
+
+    /// <summary><c>[fake:hang]</c>: never answer; the call ends only when the client aborts it.</summary>
+    public const string Hang = "hang";
+
+    /// <summary><c>[fake:error=STATUS]</c>: fail with that HTTP status in Google's error shape. 429 carries
+    /// RESOURCE_EXHAUSTED with RetryInfo <c>retryDelay: "1s"</c> and <c>Retry-After: 1</c>; 400 INVALID_ARGUMENT,
+    /// 500 INTERNAL, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED and so on.</summary>
+    public const string Error = "error";
+
+    /// <summary><c>[fake:safety]</c>: HTTP 200, a candidate with finishReason IMAGE_SAFETY and no image.</summary>
+    public const string Safety = "safety";
+
+    /// <summary><c>[fake:blocked]</c>: HTTP 200, no candidates, promptFeedback.blockReason PROHIBITED_CONTENT.</summary>
+    public const string Blocked = "blocked";
+
+    /// <summary><c>[fake:no-image]</c>: HTTP 200 with a single text part and finishReason STOP.</summary>
+    public const string NoImage = "no-image";
+
+    /// <summary><c>[fake:corrupt]</c>: HTTP 200 with inlineData image/png that is the PNG signature and garbage.</summary>
+    public const string Corrupt = "corrupt";
+
+    /// <summary><c>[fake:fail-first=N:STATUS]</c>: the first N calls with this exact prompt fail as
+    /// <c>[fake:error=STATUS]</c> would; later ones succeed. Counted per prompt for the fake's lifetime.</summary>
+    public const string FailFirst = "fail-first";
+
+    /// <summary>The markers found in <paramref name="prompt"/>, or an error message for one it cannot read.</summary>
+    internal static FakeScript Parse(string prompt)
+    {
+        var script = new FakeScript();
+        foreach (Match match in MarkerPattern().Matches(prompt))
+        {
+            var name = match.Groups["name"].Value;
+            var value = match.Groups["value"].Success ? match.Groups["value"].Value : null;
+            script = (name, value) switch
+            {
+                (Latency, { } ms) when int.TryParse(ms, CultureInfo.InvariantCulture, out var latency) && latency >= 0
+                    => script with { LatencyMs = latency },
+                (Hang, null) => script with { Hang = true },
+                (Error, { } code) when TryStatus(code, out var status) => script with { ErrorStatus = status },
+                (Safety, null) => script with { Safety = true },
+                (Blocked, null) => script with { Blocked = true },
+                (NoImage, null) => script with { NoImage = true },
+                (Corrupt, null) => script with { Corrupt = true },
+                (FailFirst, { } spec) when spec.Split(':') is [var n, var code]
+                                           && int.TryParse(n, CultureInfo.InvariantCulture, out var count) && count >= 0
+                                           && TryStatus(code, out var status)
+                    => script with { FailFirstCount = count, FailFirstStatus = status },
+                _ => script with { Invalid = match.Value },
+            };
+            script = script with { Summary = script.Summary.Length == 0 ? match.Value : script.Summary + match.Value };
+        }
+
+        return script;
+    }
+
+    private static bool TryStatus(string text, out int status) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out status) && status is >= 400 and <= 599;
+
+    [GeneratedRegex(@"\[fake:(?<name>[a-z-]+)(?:=(?<value>[^\]]*))?\]")]
+    private static partial Regex MarkerPattern();
+}
+
+/// <summary>What the markers of one prompt ask for.</summary>
+internal sealed record FakeScript
+{
+    public int? LatencyMs { get; init; }
+    public bool Hang { get; init; }
+    public int? ErrorStatus { get; init; }
+    public bool Safety { get; init; }
+    public bool Blocked { get; init; }
+    public bool NoImage { get; init; }
+    public bool Corrupt { get; init; }
+    public int FailFirstCount { get; init; }
+    public int FailFirstStatus { get; init; }
+
+    /// <summary>The first marker the fake could not read, if any.</summary>
+    public string? Invalid { get; init; }
+
+    /// <summary>All markers as written, for the request log.</summary>
+    public string Summary { get; init; } = "";
+}

@@ -1,0 +1,3 @@
+using ImageBus.FakeGemini;
+
+await FakeGeminiApp.Create(args).RunAsync();

@@ -1,0 +1,39 @@
+using ImageBus.Contracts;
+
+namespace ImageBus.Gateway.Jobs;
+
+/// <summary>Body of <c>POST /v1/jobs</c>.</summary>
+public sealed record SubmitJobRequest(
+    string TenantId,
+    string CaseId,
+    IReadOnlyList<CaseImageItem> Items,
+    int? ImageSize = null,
+    string? WebhookUrl = null);
+
+/// <summary>Answer of <c>POST /v1/jobs</c>: where to follow the job.</summary>
+public sealed record JobAcceptedResponse(Guid JobId, string Status, string StatusUrl);
+
+/// <summary>Answer of <c>GET /v1/jobs/{id}</c>.</summary>
+public sealed record JobStatusResponse(
+    Guid JobId,
+    string TenantId,
+    string CaseId,
+    string Status,
+    JobCounts Counts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? FinishedAt,
+    string? FailureReason,
+    IReadOnlyList<ImageStatusResponse> Images);
+
+public sealed record ImageStatusResponse(
+    string ItemId,
+    string Kind,
+    string Name,
+    string Status,
+    int Attempt,
+    int Width,
+    int Height,
+    string? Url,
+    string? ErrorCode,
+    string? Error);

@@ -1,0 +1,109 @@
+using ImageBus.Contracts;
+using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.ServiceDefaults.Storage;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Gateway.Jobs;
+
+/// <summary>The jobs API: submit a case, follow its job, fetch its images.</summary>
+public static class JobsApi
+{
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs");
+        jobs.MapPost("/", Submit).WithName("SubmitJob");
+        jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
+        jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage");
+        return jobs;
+    }
+
+    /// <summary>Accepts a case: records it, publishes <see cref="GenerateCaseImages"/>, answers 202.</summary>
+    static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Submit(
+        SubmitJobRequest request,
+        IDbContextFactory<ImageBusDbContext> contexts,
+        IPublishEndpoint publisher,
+        IOptions<JobOptions> options,
+        TimeProvider clock,
+        ILogger<SubmitJobRequest> logger,
+        CancellationToken cancellationToken)
+    {
+        var command = new GenerateCaseImages(
+            NewId.NextGuid(), request.TenantId, request.CaseId, request.Items ?? [], request.ImageSize, request.WebhookUrl);
+        var errors = CaseValidator.Validate(command, options.Value);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(
+                errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+                title: "The case is not valid.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var accepted = new JobRequest
+        {
+            JobId = command.JobId, TenantId = command.TenantId, CaseId = command.CaseId,
+            ItemCount = command.Items.Count, AcceptedAt = clock.GetUtcNow(),
+        };
+        db.JobRequests.Add(accepted);
+        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await publisher.Publish(command, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // Nothing will ever process a job whose command was not published: forget it and say so.
+            logger.LogError(exception, "Could not publish job {JobId} of case {CaseId}", command.JobId, command.CaseId);
+            db.JobRequests.Remove(accepted);
+            await db.SaveChangesAsync(CancellationToken.None);
+            return TypedResults.Problem("The message bus is unavailable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        logger.LogInformation("Accepted job {JobId} of case {CaseId} for tenant {TenantId} with {ItemCount} images",
+            command.JobId, command.CaseId, command.TenantId, command.Items.Count);
+        var statusUrl = $"/v1/jobs/{command.JobId}";
+        return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
+    }
+
+    static async Task<Results<Ok<JobStatusResponse>, NotFound>> GetStatus(
+        Guid jobId, IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
+        if (job is not null)
+        {
+            return TypedResults.Ok(ToResponse(job));
+        }
+
+        // Accepted by the gateway, not yet taken on by the orchestrator.
+        var request = await db.JobRequests.AsNoTracking().SingleOrDefaultAsync(r => r.JobId == jobId, cancellationToken);
+        return request is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(new JobStatusResponse(
+                request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted,
+                new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, []));
+    }
+
+    static async Task<Results<FileStreamHttpResult, NotFound>> GetImage(
+        Guid jobId, string itemId, IDbContextFactory<ImageBusDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var location = await db.JobImages.AsNoTracking()
+            .Where(i => i.JobId == jobId && i.ItemId == itemId && i.Status == ImageStatuses.Completed)
+            .Select(i => i.Location)
+            .SingleOrDefaultAsync(cancellationToken);
+        var stream = location is null ? null : await blobs.OpenReadAsync(location, cancellationToken);
+        return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, "image/jpeg");
+    }
+
+    static JobStatusResponse ToResponse(JobState job) => new(
+        job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
+        job.FailureReason,
+        job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
+            i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
+            i.Status == ImageStatuses.Completed ? $"/v1/jobs/{job.CorrelationId}/images/{Uri.EscapeDataString(i.ItemId)}" : null,
+            i.ErrorCode, i.Error)).ToList());
+}

@@ -1,0 +1,10 @@
+using ImageBus.Gateway;
+using ImageBus.ServiceDefaults.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddImageBusLogging();
+builder.Services.AddGateway(builder.Configuration);
+
+var app = builder.Build();
+app.MapGateway();
+app.Run();

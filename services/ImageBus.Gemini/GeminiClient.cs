@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ImageBus.Gemini.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Gemini;
+
+/// <summary>The HTTP implementation of <see cref="IGeminiClient"/>, used as a typed HttpClient.</summary>
+internal sealed class GeminiClient(HttpClient http, IOptions<GeminiOptions> options, ILogger<GeminiClient> logger) : IGeminiClient
+{
+    private const string ApiKeyHeader = "x-goog-api-key";
+
+    // Finish reasons that mean "done" rather than "refused"; with no image they read as NO_IMAGE.
+    private static readonly HashSet<string> PlainFinishReasons =
+        ["STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", GeminiErrorCodes.NoImage];
+
+    private readonly GeminiOptions _options = options.Value;
+
+    public async Task<GeminiImage> GenerateImageAsync(GeminiImageRequest request, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"v1beta/models/{_options.Model}:generateContent")
+        {
+            Content = JsonContent.Create(ToWire(request), GeminiJsonContext.Default.GenerateContentRequest),
+        };
+        var response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
+        return ReadImage(response);
+    }
+
+    public async Task<GeminiModel> GetModelAsync(CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, $"v1beta/models/{_options.Model}");
+        return await SendAsync(message, GeminiJsonContext.Default.GeminiModel, ct);
+    }
+
+    public async Task<IReadOnlyList<GeminiModel>> ListModelsAsync(CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, "v1beta/models?pageSize=1000");
+        var list = await SendAsync(message, GeminiJsonContext.Default.ModelList, ct);
+        return list.Models ?? [];
+    }
+
+    private static GenerateContentRequest ToWire(GeminiImageRequest request)
+    {
+        List<Part> parts = [new Part(Text: request.Prompt)];
+        if (request.SourceImage is { } source)
+        {
+            parts.Add(new Part(InlineData: new InlineData(request.SourceMimeType ?? "image/png", source)));
+        }
+
+        var imageConfig = request.AspectRatio is null && request.ImageSize is null
+            ? null
+            : new ImageConfig(request.AspectRatio, request.ImageSize);
+        return new GenerateContentRequest(
+            [new Content(parts, "user")],
+            new GenerationConfig(["IMAGE"], imageConfig));
+    }
+
+    private static GeminiImage ReadImage(GenerateContentResponse response)
+    {
+        var candidates = response.Candidates ?? [];
+        var image = candidates
+            .SelectMany(c => c.Content?.Parts ?? [])
+            .FirstOrDefault(p => p.Thought != true && p.InlineData?.MimeType.StartsWith("image/", StringComparison.Ordinal) == true)
+            ?.InlineData;
+        if (image is not null)
+        {
+            return new GeminiImage(image.Data, image.MimeType, response.ModelVersion ?? "", response.UsageMetadata);
+        }
+
+        if (response.PromptFeedback?.BlockReason is { Length: > 0 } blockReason)
+        {
+            throw new GeminiException(blockReason, $"Gemini blocked the prompt: {blockReason}.", isTransient: false, httpStatus: 200);
+        }
+
+        var refusal = candidates.Select(c => c.FinishReason).FirstOrDefault(r => r is not null && !PlainFinishReasons.Contains(r));
+        if (refusal is not null)
+        {
+            throw new GeminiException(refusal, $"Gemini returned no image: finish reason {refusal}.", isTransient: false, httpStatus: 200);
+        }
+
+        // Models sometimes answer in text only; another try often draws, a third rarely does.
+        throw new GeminiException(GeminiErrorCodes.NoImage, "Gemini answered without an image.",
+            isTransient: true, httpStatus: 200, maxRetries: 1);
+    }
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage message, JsonTypeInfo<T> responseType, CancellationToken ct)
+    {
+        message.Headers.Add(ApiKeyHeader, _options.ApiKey);
+
+        // Our own deadline, so a server that accepts and never answers cannot hold the caller.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(_options.CallTimeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.SendAsync(message, deadline.Token);
+            logger.LogDebug("Gemini {Method} {Path} answered {Status} in {ElapsedMs} ms",
+                message.Method, message.RequestUri?.OriginalString, (int)response.StatusCode,
+                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ReadErrorAsync(response, deadline.Token);
+            }
+
+            return await response.Content.ReadFromJsonAsync(responseType, deadline.Token)
+                ?? throw new GeminiException(GeminiErrorCodes.BadResponse, "Gemini answered with an empty body.",
+                    isTransient: true, httpStatus: (int)response.StatusCode, maxRetries: 1);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new GeminiException(GeminiErrorCodes.Timeout,
+                $"Gemini did not answer within {_options.CallTimeout.TotalSeconds:0.###} s.", isTransient: true, innerException: ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new GeminiException(GeminiErrorCodes.Network, $"Gemini could not be reached: {Scrub(ex.Message)}",
+                isTransient: true, innerException: ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new GeminiException(GeminiErrorCodes.BadResponse, $"Gemini's answer was not the expected JSON: {ex.Message}",
+                isTransient: true, httpStatus: 200, maxRetries: 1, innerException: ex);
+        }
+    }
+
+    private async Task<GeminiException> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        ErrorStatus? error = null;
+        try
+        {
+            error = (await response.Content.ReadFromJsonAsync(GeminiJsonContext.Default.ErrorEnvelope, ct))?.Error;
+        }
+        catch (JsonException)
+        {
+            // A proxy's HTML page or an empty body: the status alone classifies it.
+        }
+
+        var details = error?.Details ?? [];
+        var reason = details.FirstOrDefault(d => d.Type == ErrorDetail.ErrorInfoType)?.Reason;
+        var code = reason == GeminiErrorCodes.ApiKeyInvalid
+            ? reason
+            : error?.Status ?? GeminiErrorCodes.FromHttpStatus(status);
+        var retryAfter = Max(
+            ParseDuration(details.FirstOrDefault(d => d.Type == ErrorDetail.RetryInfoType)?.RetryDelay),
+            RetryAfterHeader(response));
+        var text = error?.Message is { Length: > 0 } m ? $": {Scrub(m)}" : ".";
+        return new GeminiException(code, $"Gemini answered HTTP {status} {code}{text}",
+            GeminiErrorCodes.IsTransientStatus(status), status, retryAfter);
+    }
+
+    // Google writes durations as decimal seconds with an "s" suffix ("7s", "0.5s").
+    private static TimeSpan? ParseDuration(string? value) =>
+        value is [.. var number, 's'] && double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
+    private static TimeSpan? RetryAfterHeader(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static TimeSpan? Max(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    // Error text comes from the server or the network stack; make sure the key never rides along.
+    private string Scrub(string text) =>
+        string.IsNullOrEmpty(_options.ApiKey) ? text : text.Replace(_options.ApiKey, "***", StringComparison.Ordinal);
+}

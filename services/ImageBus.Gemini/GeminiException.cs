@@ -1,0 +1,88 @@
+namespace ImageBus.Gemini;
+
+/// <summary>A failed Gemini call, classified so callers can decide whether trying again can help.</summary>
+public sealed class GeminiException : Exception
+{
+    public GeminiException(
+        string errorCode,
+        string message,
+        bool isTransient,
+        int? httpStatus = null,
+        TimeSpan? retryAfter = null,
+        int? maxRetries = null,
+        Exception? innerException = null)
+        : base(message, innerException)
+    {
+        ErrorCode = errorCode;
+        IsTransient = isTransient;
+        HttpStatus = httpStatus;
+        RetryAfter = retryAfter;
+        MaxRetries = maxRetries;
+    }
+
+    /// <summary>A stable code from <see cref="GeminiErrorCodes"/>, or Gemini's own block or finish reason.</summary>
+    public string ErrorCode { get; }
+
+    /// <summary>True when the same request may succeed later (overload, outage, timeout, network).</summary>
+    public bool IsTransient { get; }
+
+    /// <summary>The HTTP status Gemini answered with; null when no answer came.</summary>
+    public int? HttpStatus { get; }
+
+    /// <summary>How long Gemini asked us to wait (RetryInfo.retryDelay or Retry-After, the larger).</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Retries this kind of failure deserves whatever the retry policy allows; null = no own limit.</summary>
+    public int? MaxRetries { get; }
+
+    /// <summary>Calls made before giving up, as counted by <see cref="GeminiImageGenerator"/>; 1 from the client.</summary>
+    public int Calls { get; private init; } = 1;
+
+    /// <summary>The same failure as the retry loop reports it: a failure with its own retry budget, once that is
+    /// spent, is permanent (a model that keeps answering without an image will not change its mind).</summary>
+    internal GeminiException AfterCalls(int calls) =>
+        new(ErrorCode, Message, IsTransient && MaxRetries is null, HttpStatus, RetryAfter, MaxRetries, this) { Calls = calls };
+}
+
+/// <summary>The stable codes <see cref="GeminiException.ErrorCode"/> takes besides Gemini's safety reasons.</summary>
+public static class GeminiErrorCodes
+{
+    public const string ResourceExhausted = "RESOURCE_EXHAUSTED";
+    public const string Unavailable = "UNAVAILABLE";
+    public const string Internal = "INTERNAL";
+    public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
+    public const string InvalidArgument = "INVALID_ARGUMENT";
+    public const string ApiKeyInvalid = "API_KEY_INVALID";
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string PermissionDenied = "PERMISSION_DENIED";
+    public const string NotFound = "NOT_FOUND";
+
+    /// <summary>Our own per-call timeout fired.</summary>
+    public const string Timeout = "TIMEOUT";
+
+    /// <summary>No HTTP answer: connection refused or reset, DNS, TLS.</summary>
+    public const string Network = "NETWORK";
+
+    /// <summary>HTTP 200 without an image and without a block reason.</summary>
+    public const string NoImage = "NO_IMAGE";
+
+    /// <summary>HTTP 200 whose body is not Gemini's JSON.</summary>
+    public const string BadResponse = "BAD_RESPONSE";
+
+    /// <summary>Google's canonical status name for an HTTP status, for error bodies that carry none.</summary>
+    public static string FromHttpStatus(int status) => status switch
+    {
+        400 => InvalidArgument,
+        401 => Unauthenticated,
+        403 => PermissionDenied,
+        404 => NotFound,
+        429 => ResourceExhausted,
+        500 => Internal,
+        503 => Unavailable,
+        504 => DeadlineExceeded,
+        _ => $"HTTP_{status}",
+    };
+
+    /// <summary>Statuses worth another try: throttling, server faults, gateways.</summary>
+    public static bool IsTransientStatus(int status) => status is 408 or 429 or 500 or 502 or 503 or 504;
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace ImageBus.Gemini;
+
+/// <summary>One image to generate. With <see cref="SourceImage"/> set, the prompt edits or enhances that image.</summary>
+/// <param name="AspectRatio">Gemini's form, e.g. <c>16:9</c>; null leaves the model's default (1:1).</param>
+/// <param name="ImageSize"><c>1K</c>, <c>2K</c> or <c>4K</c>; null leaves the model's default. Only some models accept it.</param>
+public sealed record GeminiImageRequest(
+    string Prompt,
+    string? AspectRatio = null,
+    string? ImageSize = null,
+    byte[]? SourceImage = null,
+    string? SourceMimeType = null);
+
+/// <summary>The image Gemini made, as the encoded bytes it sent.</summary>
+public sealed record GeminiImage(byte[] Bytes, string MimeType, string ModelVersion, GeminiUsage? Usage);
+
+/// <summary>Token counts as Gemini bills them (its <c>usageMetadata</c>).</summary>
+public sealed record GeminiUsage(int PromptTokenCount, int CandidatesTokenCount, int TotalTokenCount);
+
+/// <summary>A model as <c>GET v1beta/models/{model}</c> describes it; <see cref="Name"/> reads <c>models/…</c>.</summary>
+public sealed record GeminiModel(string Name, string? DisplayName, IReadOnlyList<string>? SupportedGenerationMethods)
+{
+    /// <summary>The name without the <c>models/</c> prefix, as it goes into <c>Gemini:Model</c>.</summary>
+    [JsonIgnore]
+    public string Id => Name.StartsWith(ModelPrefix, StringComparison.Ordinal) ? Name[ModelPrefix.Length..] : Name;
+
+    [JsonIgnore]
+    public bool SupportsGenerateContent => SupportedGenerationMethods?.Contains("generateContent") == true;
+
+    private const string ModelPrefix = "models/";
+}
+
+/// <summary>A generated image and how many calls it took.</summary>
+public sealed record GeminiGeneration(GeminiImage Image, int Calls);

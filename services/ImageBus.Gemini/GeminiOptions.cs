@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageBus.Gemini;
+
+/// <summary>Where Gemini is and how hard to try. Section <c>Gemini</c>.</summary>
+public sealed class GeminiOptions : IValidatableObject
+{
+    public const string Section = "Gemini";
+
+    /// <summary>Read when <see cref="ApiKey"/> is not configured, as Google's own tools do.</summary>
+    public const string ApiKeyVariable = "GEMINI_API_KEY";
+
+    [Required]
+    [Url]
+    public string BaseUrl { get; set; } = "https://generativelanguage.googleapis.com";
+
+    [Required(ErrorMessage = "Set Gemini:ApiKey or the GEMINI_API_KEY environment variable.")]
+    public string? ApiKey { get; set; }
+
+    [Required]
+    public string Model { get; set; } = "gemini-2.5-flash-image";
+
+    /// <summary>Upper bound of one HTTP call, body included; the caller's token can only shorten it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Calls in total, the first included.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 4;
+
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxBackoff < BaseBackoff)
+        {
+            yield return new ValidationResult("Gemini:MaxBackoff must not be below Gemini:BaseBackoff.",
+                [nameof(MaxBackoff), nameof(BaseBackoff)]);
+        }
+    }
+}

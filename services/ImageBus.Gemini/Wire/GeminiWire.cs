@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ImageBus.Gemini.Wire;
+
+// Gemini's REST shapes, field for field (camelCase through the serializer options). Shared with the fake.
+// byte[] members travel as base64, which is what inlineData.data is.
+
+public sealed record GenerateContentRequest(IReadOnlyList<Content> Contents, GenerationConfig? GenerationConfig = null);
+
+public sealed record Content(IReadOnlyList<Part> Parts, string? Role = null);
+
+/// <summary>One of text or inlineData. <see cref="Thought"/> marks a model's interim drafts, which are not the answer.</summary>
+public sealed record Part(string? Text = null, InlineData? InlineData = null, bool? Thought = null);
+
+public sealed record InlineData(string MimeType, byte[] Data);
+
+public sealed record GenerationConfig(IReadOnlyList<string>? ResponseModalities = null, ImageConfig? ImageConfig = null);
+
+public sealed record ImageConfig(string? AspectRatio = null, string? ImageSize = null);
+
+public sealed record GenerateContentResponse(
+    IReadOnlyList<Candidate>? Candidates = null,
+    PromptFeedback? PromptFeedback = null,
+    GeminiUsage? UsageMetadata = null,
+    string? ModelVersion = null);
+
+public sealed record Candidate(Content? Content = null, string? FinishReason = null, int? Index = null);
+
+public sealed record PromptFeedback(string? BlockReason = null);
+
+public sealed record ModelList(IReadOnlyList<GeminiModel>? Models = null, string? NextPageToken = null);
+
+/// <summary>Google's error envelope: <c>{"error": {...}}</c>.</summary>
+public sealed record ErrorEnvelope(ErrorStatus Error);
+
+public sealed record ErrorStatus(int Code, string? Message, string? Status, IReadOnlyList<ErrorDetail>? Details = null);
+
+/// <summary>One <c>google.rpc</c> detail, flattened: ErrorInfo fills <see cref="Reason"/>, RetryInfo fills <see cref="RetryDelay"/>.</summary>
+public sealed record ErrorDetail(
+    [property: JsonPropertyName("@type")] string Type,
+    string? Reason = null,
+    string? Domain = null,
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    string? RetryDelay = null)
+{
+    public const string ErrorInfoType = "type.googleapis.com/google.rpc.ErrorInfo";
+    public const string RetryInfoType = "type.googleapis.com/google.rpc.RetryInfo";
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GenerateContentRequest))]
+[JsonSerializable(typeof(GenerateContentResponse))]
+[JsonSerializable(typeof(GeminiModel))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ErrorEnvelope))]
+public sealed partial class GeminiJsonContext : JsonSerializerContext;

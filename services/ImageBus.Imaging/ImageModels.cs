@@ -1,0 +1,18 @@
+namespace ImageBus.Imaging;
+
+/// <summary>The input formats ImageBus accepts (and the formats it can encode).</summary>
+public enum ImageFormat
+{
+    Png,
+    Jpeg,
+    Webp,
+}
+
+/// <summary>What an input's signature and header say, read without decoding its pixels.</summary>
+public sealed record ImageInfo(ImageFormat Format, int Width, int Height);
+
+/// <summary>One encoded output, ready to store or serve.</summary>
+public sealed record EncodedImage(byte[] Bytes, int Width, int Height, string ContentType);
+
+/// <summary>The renditions made from one input: the requested size as JPEG and WebP, and a square JPEG thumbnail.</summary>
+public sealed record ProcessedImage(EncodedImage Jpeg, EncodedImage Webp, EncodedImage Thumbnail);

@@ -1,0 +1,7 @@
+using ImageBus.Notifier;
+using ImageBus.ServiceDefaults.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddImageBusLogging();
+builder.Services.AddNotifier(builder.Configuration);
+builder.Build().Run();

@@ -1,0 +1,7 @@
+using ImageBus.Orchestrator;
+using ImageBus.ServiceDefaults.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddImageBusLogging();
+builder.Services.AddOrchestrator(builder.Configuration);
+builder.Build().Run();

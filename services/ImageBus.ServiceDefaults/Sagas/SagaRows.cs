@@ -1,0 +1,54 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace ImageBus.ServiceDefaults.Sagas;
+
+/// <summary>Row locking for saga tables, named from the EF model so that no SQL repeats a mapping.</summary>
+static class SagaRows
+{
+    /// <summary>Locks the saga's row until the transaction ends, then loads it tracked (with its
+    /// auto-included children). Returns null when there is no such saga yet.</summary>
+    public static async Task<TSaga?> LockAndLoad<TSaga>(DbContext db, Guid correlationId, CancellationToken cancellationToken)
+        where TSaga : class, ISaga
+    {
+        var locked = await db.Database
+            .SqlQueryRaw<Guid>(LockStatement<TSaga>(db), correlationId)
+            .ToListAsync(cancellationToken);
+        if (locked.Count == 0)
+        {
+            return null;
+        }
+
+        return await db.Set<TSaga>().SingleAsync(s => s.CorrelationId == correlationId, cancellationToken);
+    }
+
+    /// <summary>Locks every saga a query matches, in key order so two queries never deadlock.</summary>
+    public static async Task<List<TSaga>> LockMatching<TSaga>(DbContext db, ISagaQuery<TSaga> query, CancellationToken cancellationToken)
+        where TSaga : class, ISaga
+    {
+        var ids = await db.Set<TSaga>().AsNoTracking().Where(query.FilterExpression)
+            .Select(s => s.CorrelationId).OrderBy(id => id).ToListAsync(cancellationToken);
+        var sagas = new List<TSaga>(ids.Count);
+        foreach (var id in ids)
+        {
+            var saga = await LockAndLoad<TSaga>(db, id, cancellationToken);
+            if (saga is not null)
+            {
+                sagas.Add(saga);
+            }
+        }
+
+        return sagas;
+    }
+
+    /// <summary>Table and column names come from the EF model, never from input.</summary>
+    static string LockStatement<TSaga>(DbContext db)
+    {
+        var entity = db.Model.FindEntityType(typeof(TSaga))
+            ?? throw new InvalidOperationException($"{typeof(TSaga).Name} is not mapped in {db.GetType().Name}");
+        var key = entity.FindPrimaryKey()?.Properties.Single().GetColumnName()
+            ?? throw new InvalidOperationException($"{typeof(TSaga).Name} has no single-column key");
+        var table = entity.GetTableName()!;
+        return "SELECT " + key + " AS \"Value\" FROM " + table + " WHERE " + key + " = {0} FOR UPDATE";
+    }
+}

@@ -1,0 +1,30 @@
+using ImageBus.Gemini;
+using ImageBus.ServiceDefaults.Messaging;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Worker.Generation;
+
+/// <summary>Endpoint settings of <see cref="GenerateImageConsumer"/> (queue <c>generate-image</c>).</summary>
+public sealed class GenerateImageConsumerDefinition : ConsumerDefinition<GenerateImageConsumer>
+{
+    public GenerateImageConsumerDefinition(IOptions<WorkerOptions> options)
+    {
+        EndpointName = QueueNames.GenerateImage;
+        ConcurrentMessageLimit = options.Value.Concurrency;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<GenerateImageConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.PrefetchCount = ConcurrentMessageLimit ?? 16;
+
+        // Gemini's own failures are retried inside the consumer; this covers the rest (storage,
+        // the broker). After it the command faults, and the saga records the image as failed.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Ignore<GeminiException>();
+            r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        });
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Imaging.Tests;
+
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public void Eight_threads_produce_byte_identical_output()
+    {
+        const int Threads = 8;
+        const int IterationsPerThread = 4;
+        var processor = new VipsImageProcessor(Options.Create(new ImagingOptions()));
+        var source = TestImages.Noise(ImageFormat.Png, 640, 480);
+        var garbage = TestImages.Noise(ImageFormat.Jpeg, 640, 480)[..5000];
+        var expected = processor.Process(source, 320, 320);
+
+        using var start = new Barrier(Threads);
+        var results = new ProcessedImage[Threads * IterationsPerThread];
+        var failures = new Exception?[Threads];
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            try
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < IterationsPerThread; i++)
+                {
+                    // Failing calls interleaved with good ones must not disturb them.
+                    Assert.Throws<ImageProcessingException>(() => processor.Process(garbage, 320, 320));
+                    results[(t * IterationsPerThread) + i] = processor.Process(source, 320, 320);
+                }
+            }
+            catch (Exception ex)
+            {
+                failures[t] = ex;
+            }
+        })).ToList();
+
+        threads.ForEach(thread => thread.Start());
+        threads.ForEach(thread => thread.Join());
+
+        Assert.All(failures, failure => Assert.Null(failure));
+        Assert.All(results, result =>
+        {
+            Assert.Equal(expected.Jpeg.Bytes, result.Jpeg.Bytes);
+            Assert.Equal(expected.Webp.Bytes, result.Webp.Bytes);
+            Assert.Equal(expected.Thumbnail.Bytes, result.Thumbnail.Bytes);
+        });
+    }
+}

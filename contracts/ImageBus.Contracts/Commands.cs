@@ -7,25 +7,45 @@ namespace ImageBus.Contracts;
 /// <param name="Description">What the image shows; filled into the kind's prompt template.</param>
 /// <param name="Prompt">The whole prompt, required for <see cref="ImageKinds.Custom"/> items.</param>
 /// <param name="AspectRatio">One of <see cref="AspectRatios"/>; 1:1 when absent.</param>
+/// <param name="SourceImageUrl">An http(s) URL of a PNG, JPEG or WebP image to edit or enhance: the worker
+/// fetches it and sends it to the model with the prompt.</param>
 public sealed record CaseImageItem(
     string ItemId,
     string Kind,
     string Name,
     string? Description = null,
     string? Prompt = null,
-    string? AspectRatio = null);
+    string? AspectRatio = null,
+    string? SourceImageUrl = null);
 
 /// <summary>Asks for a batch of images. The job id is the correlation id of every message of the job.
 /// Upstream apps may publish this directly to RabbitMQ or POST it to the gateway.</summary>
 /// <param name="ImageSize">Long edge of every output image in pixels; 1024 when absent.</param>
 /// <param name="WebhookUrl">Where the notifier POSTs this job's events, if anywhere.</param>
+/// <param name="IdempotencyKey">The caller's key for this request: a repeated request with the same
+/// tenant and key is the same job (see <see cref="JobIds.ForIdempotencyKey"/>).</param>
+/// <param name="DeadlineSeconds">How long the job may take from acceptance; the configured default
+/// (10 minutes) when absent.</param>
+/// <param name="WebhookEvents">The event types (webhook names, e.g. <c>job.completed</c>, or the group
+/// <c>job.progress</c>) to POST to <paramref name="WebhookUrl"/>; every type when absent.</param>
 public sealed record GenerateCaseImages(
     Guid JobId,
     string TenantId,
     string CaseId,
     IReadOnlyList<CaseImageItem> Items,
     int? ImageSize = null,
-    string? WebhookUrl = null);
+    string? WebhookUrl = null,
+    string? IdempotencyKey = null,
+    int? DeadlineSeconds = null,
+    IReadOnlyList<string>? WebhookEvents = null);
+
+/// <summary>Tries the failed and timed-out images of a partial or failed job again, each with its
+/// attempt number plus one. Other images and states are left alone.</summary>
+public sealed record RetryFailedImages(Guid JobId);
+
+/// <summary>Stops a pending or generating job: no more images are dispatched, unfinished ones are
+/// marked cancelled, and workers skip the job's images still queued.</summary>
+public sealed record CancelCaseImages(Guid JobId, string? Reason = null);
 
 /// <summary>Asks a worker for one image of a job.</summary>
 public sealed record GenerateImage(

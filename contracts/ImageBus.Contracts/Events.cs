@@ -2,6 +2,12 @@ namespace ImageBus.Contracts;
 
 /// <summary>A worker stored one image.</summary>
 /// <param name="Location">Where the stored JPEG is: a path under the blob root or an object URL.</param>
+/// <param name="Model">The model that made the image, as Gemini names its version.</param>
+/// <param name="PromptTokens">Input tokens billed over this attempt's successful Gemini calls, when Gemini reported usage.</param>
+/// <param name="CandidatesTokens">Output tokens billed over those calls, when reported.</param>
+/// <param name="TotalTokens">All tokens billed over those calls, when reported.</param>
+/// <param name="EstimatedCostUsd">Those calls' estimated price in US dollars from the worker's price table
+/// (<c>Gemini:Prices</c>); null when the model has no price there.</param>
 public sealed record ImageGenerated(
     Guid JobId,
     string ItemId,
@@ -11,7 +17,11 @@ public sealed record ImageGenerated(
     int Height,
     long SizeBytes,
     string Model,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset CompletedAt,
+    int? PromptTokens = null,
+    int? CandidatesTokens = null,
+    int? TotalTokens = null,
+    decimal? EstimatedCostUsd = null);
 
 /// <summary>A worker gave up on one image.</summary>
 /// <param name="ErrorCode">A stable code, e.g. RESOURCE_EXHAUSTED, IMAGE_SAFETY, TIMEOUT.</param>
@@ -63,7 +73,8 @@ public interface IJobEvent
 }
 
 /// <summary>The orchestrator took the job on.</summary>
-public sealed record JobAccepted(JobSnapshot Job, string? WebhookUrl) : IJobEvent;
+/// <param name="WebhookEvents">The job's webhook event filter, from <see cref="GenerateCaseImages.WebhookEvents"/>.</param>
+public sealed record JobAccepted(JobSnapshot Job, string? WebhookUrl, IReadOnlyList<string>? WebhookEvents = null) : IJobEvent;
 
 /// <summary>The job's images were dispatched to workers.</summary>
 public sealed record JobStarted(JobSnapshot Job) : IJobEvent;
@@ -79,6 +90,12 @@ public sealed record JobPartiallyCompleted(JobSnapshot Job, IReadOnlyList<ImageR
 
 /// <summary>The job ended with no image generated.</summary>
 public sealed record JobFailed(JobSnapshot Job, string Reason, IReadOnlyList<ImageResult> Images) : IJobEvent;
+
+/// <summary>The job was cancelled; unfinished images are marked cancelled.</summary>
+public sealed record JobCancelled(JobSnapshot Job, string Reason, IReadOnlyList<ImageResult> Images) : IJobEvent;
+
+/// <summary>A partial or failed job was asked to try its failed images again; it waits for a slot.</summary>
+public sealed record JobRetried(JobSnapshot Job, IReadOnlyList<string> ItemIds) : IJobEvent;
 
 /// <summary>The job was refused as invalid; <see cref="Errors"/> lists every problem found.</summary>
 public sealed record CaseImagesRejected(

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ImageBus.Gemini.Wire;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ImageBus.FakeGemini;
 
@@ -35,6 +36,7 @@ public static class FakeGeminiApp
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GeminiJsonContext.Default);
         });
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FakeGenerateContent>();
         return services;
     }

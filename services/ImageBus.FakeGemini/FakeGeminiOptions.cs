@@ -28,4 +28,14 @@ public sealed class FakeGeminiOptions
 
     [Range(400, 599)]
     public int FailureCode { get; set; } = 503;
+
+    /// <summary>Gemini's per-minute quota: generateContent calls beyond it within one <see cref="RateWindow"/> are
+    /// answered 429 RESOURCE_EXHAUSTED. 0 means no quota.</summary>
+    [Range(0, 1_000_000)]
+    public int RequestsPerMinute { get; set; }
+
+    /// <summary>The quota's window, aligned on the Unix epoch; the quota scales with it (RequestsPerMinute × window / 1 min),
+    /// so tests can play a minute's quota in a second.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

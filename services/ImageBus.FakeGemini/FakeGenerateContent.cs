@@ -11,12 +11,14 @@ namespace ImageBus.FakeGemini;
 
 /// <summary>The fake's generateContent: validates like Gemini, plays the prompt's <see cref="FakeGeminiMarkers"/>,
 /// otherwise paints a PNG sized by <c>imageConfig</c>.</summary>
-internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options)
+internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, TimeProvider clock)
 {
     private static readonly IReadOnlyList<string> AspectRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
 
     // [fake:fail-first] counts calls per exact prompt for the fake's lifetime (one instance per test host).
     private readonly ConcurrentDictionary<string, int> _callsByPrompt = new(StringComparer.Ordinal);
+
+    private readonly FakeQuota _quota = new(options.Value, clock);
 
     public async Task<Results<Ok<GenerateContentResponse>, JsonHttpResult<ErrorEnvelope>>> HandleAsync(
         string model, GenerateContentRequest request, HttpContext http)
@@ -41,9 +43,10 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options)
             return GoogleErrors.Create(400, invalid);
         }
 
+        var overQuota = !_quota.TryTake();
         await WaitAsync(script, http.RequestAborted);
 
-        if ((script.ErrorStatus ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
+        if ((overQuota ? 429 : script.ErrorStatus ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
         {
             return GoogleErrors.Scripted(status, http.Response);
         }

@@ -1,4 +1,6 @@
 using ImageBus.Gateway.Jobs;
+using ImageBus.Gateway.Streaming;
+using ImageBus.Gateway.Webhooks;
 using ImageBus.ServiceDefaults.Hosting;
 using ImageBus.ServiceDefaults.Jobs;
 using ImageBus.ServiceDefaults.Messaging;
@@ -19,6 +21,7 @@ public static class GatewayExtensions
         services.AddBlobStore();
         services.AddImageBusDatabase(configuration);
         services.AddImageBusMessaging(_ => { });
+        services.AddWebhookEndpointsApi();
         return services;
     }
 
@@ -29,6 +32,8 @@ public static class GatewayExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
         app.MapJobsApi();
+        app.MapWebhookEndpointsApi();
+        app.MapJobEventStream();
         return app;
     }
 }

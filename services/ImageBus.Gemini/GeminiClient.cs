@@ -10,7 +10,11 @@ using Microsoft.Extensions.Options;
 namespace ImageBus.Gemini;
 
 /// <summary>The HTTP implementation of <see cref="IGeminiClient"/>, used as a typed HttpClient.</summary>
-internal sealed class GeminiClient(HttpClient http, IOptions<GeminiOptions> options, ILogger<GeminiClient> logger) : IGeminiClient
+internal sealed class GeminiClient(
+    HttpClient http,
+    IOptions<GeminiOptions> options,
+    IGeminiRateLimiter rateLimiter,
+    ILogger<GeminiClient> logger) : IGeminiClient
 {
     private const string ApiKeyHeader = "x-goog-api-key";
 
@@ -26,6 +30,8 @@ internal sealed class GeminiClient(HttpClient http, IOptions<GeminiOptions> opti
         {
             Content = JsonContent.Create(ToWire(request), GeminiJsonContext.Default.GenerateContentRequest),
         };
+        // Before the call's own deadline starts: waiting for the budget is not Gemini being slow.
+        await rateLimiter.WaitForPermitAsync(ct);
         var response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
         return ReadImage(response);
     }

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ImageBus.Gemini;
 
@@ -8,7 +6,7 @@ namespace ImageBus.Gemini;
 /// clear line instead of failing every job later.</summary>
 public static class GeminiModelCheck
 {
-    /// <exception cref="InvalidOperationException">The key is rejected, the model does not exist or cannot generate
+    /// <exception cref="GeminiConfigurationException">The key is rejected, the model does not exist or cannot generate
     /// content. Transient failures (Gemini briefly unreachable) are only logged: the jobs' retries cover them.</exception>
     public static async Task EnsureUsableAsync(IGeminiClient client, GeminiOptions options, ILogger logger, CancellationToken ct)
     {
@@ -26,18 +24,18 @@ public static class GeminiModelCheck
         catch (GeminiException ex) when (ex.ErrorCode is GeminiErrorCodes.ApiKeyInvalid or GeminiErrorCodes.Unauthenticated
                                          || ex.HttpStatus is 401 or 403)
         {
-            throw new InvalidOperationException(
+            throw new GeminiConfigurationException(
                 $"Gemini rejected the API key: set Gemini:{nameof(GeminiOptions.ApiKey)} or {GeminiOptions.ApiKeyVariable}", ex);
         }
         catch (GeminiException ex) when (ex.HttpStatus == 404)
         {
-            throw new InvalidOperationException(
+            throw new GeminiConfigurationException(
                 $"Gemini model '{options.Model}' does not exist at {options.BaseUrl}: {await SuggestModelsAsync(client, ct)}", ex);
         }
 
         if (!model.SupportsGenerateContent)
         {
-            throw new InvalidOperationException(
+            throw new GeminiConfigurationException(
                 $"Gemini model '{options.Model}' at {options.BaseUrl} does not support generateContent: {await SuggestModelsAsync(client, ct)}");
         }
 
@@ -60,13 +58,6 @@ public static class GeminiModelCheck
     }
 }
 
-/// <summary>Runs <see cref="GeminiModelCheck"/> as the host starts; registered by
-/// <see cref="GeminiServiceCollectionExtensions.AddGeminiStartupCheck"/>.</summary>
-internal sealed class GeminiStartupCheck(IGeminiClient client, IOptions<GeminiOptions> options, ILogger<GeminiStartupCheck> logger)
-    : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        GeminiModelCheck.EnsureUsableAsync(client, options.Value, logger, cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
+/// <summary>The configured key or model cannot work; the message is one line saying what to set.</summary>
+public sealed class GeminiConfigurationException(string message, Exception? innerException = null)
+    : Exception(message, innerException);

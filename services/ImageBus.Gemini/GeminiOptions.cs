@@ -34,8 +34,25 @@ public sealed class GeminiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Price per model id (the <see cref="Model"/> form, e.g. <c>gemini-2.5-flash-image</c>), in US dollars,
+    /// for the cost estimate each generated image reports. A model missing here reports no cost.</summary>
+    public Dictionary<string, GeminiPrice> Prices { get; set; } = new(StringComparer.Ordinal);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Data annotations do not descend into dictionaries on their own.
+        foreach (var (model, price) in Prices)
+        {
+            var problems = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(price, new ValidationContext(price), problems, validateAllProperties: true))
+            {
+                foreach (var problem in problems)
+                {
+                    yield return new ValidationResult($"Gemini:Prices:{model}: {problem.ErrorMessage}", [nameof(Prices)]);
+                }
+            }
+        }
+
         if (MaxBackoff < BaseBackoff)
         {
             yield return new ValidationResult("Gemini:MaxBackoff must not be below Gemini:BaseBackoff.",

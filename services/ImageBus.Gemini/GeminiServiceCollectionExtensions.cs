@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Gemini;
@@ -9,7 +10,8 @@ namespace ImageBus.Gemini;
 public static class GeminiServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="GeminiOptions"/> (section <c>Gemini</c>, validated at start-up, key falling back
-    /// to <c>GEMINI_API_KEY</c>), <see cref="IGeminiClient"/> as a typed HttpClient and <see cref="GeminiImageGenerator"/>.</summary>
+    /// to <c>GEMINI_API_KEY</c>), <see cref="IGeminiClient"/> as a typed HttpClient, <see cref="GeminiImageGenerator"/> and
+    /// <see cref="GeminiCostEstimator"/>. Register an <see cref="IGeminiRateLimiter"/> first to put calls on a budget.</summary>
     public static IServiceCollection AddGeminiClient(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GeminiOptions>()
@@ -32,14 +34,20 @@ public static class GeminiServiceCollectionExtensions
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
         services.TryAddSingleton<GeminiRetryDelay>(static (delay, ct) => Task.Delay(delay, ct));
+        services.TryAddSingleton<IGeminiRateLimiter, UnlimitedGeminiRate>();
+        services.AddSingleton<GeminiCostEstimator>();
         services.AddTransient<GeminiImageGenerator>();
         return services;
     }
 
-    /// <summary>Fails host start-up with one clear line when the key or model is wrong (see <see cref="GeminiModelCheck"/>).</summary>
-    public static IServiceCollection AddGeminiStartupCheck(this IServiceCollection services)
-    {
-        services.AddHostedService<GeminiStartupCheck>();
-        return services;
-    }
+    /// <summary>Runs <see cref="GeminiModelCheck"/> with the registered client and options; call it before the host
+    /// starts, so a wrong key or model stops the service before it takes any work.</summary>
+    /// <exception cref="GeminiConfigurationException">The key or model is unusable; the message is the one line to show.</exception>
+    /// <exception cref="OptionsValidationException">The <c>Gemini</c> section is invalid.</exception>
+    public static Task EnsureGeminiUsableAsync(this IServiceProvider services, CancellationToken ct) =>
+        GeminiModelCheck.EnsureUsableAsync(
+            services.GetRequiredService<IGeminiClient>(),
+            services.GetRequiredService<IOptions<GeminiOptions>>().Value,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GeminiModelCheck).FullName!),
+            ct);
 }

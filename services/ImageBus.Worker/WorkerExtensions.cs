@@ -2,25 +2,50 @@ using ImageBus.Gemini;
 using ImageBus.Imaging;
 using ImageBus.ServiceDefaults.Hosting;
 using ImageBus.ServiceDefaults.Messaging;
+using ImageBus.ServiceDefaults.Persistence;
 using ImageBus.ServiceDefaults.Storage;
 using ImageBus.Worker.Generation;
+using ImageBus.Worker.Throttling;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker;
 
 public static class WorkerExtensions
 {
+    /// <summary>The worker service: <see cref="AddImageGeneration"/> on the RabbitMQ bus.</summary>
     public static IServiceCollection AddWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddImageGeneration(configuration);
+        services.AddImageBusMessaging(bus => bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition)));
+        return services;
+    }
+
+    /// <summary>Everything <see cref="GenerateImageConsumer"/> needs, without a bus (tests put it on the test harness):
+    /// options, PostgreSQL (cancellations, the shared Gemini budget), the blob store, libvips, the Gemini client.</summary>
+    public static IServiceCollection AddImageGeneration(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<WorkerOptions>(WorkerOptions.Section);
         services.AddValidatedOptions<PromptOptions>(PromptOptions.Section);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddImageBusDatabase(configuration);
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<JobCancellationCheck>();
+        services.AddHttpClient<SourceImageFetcher>(http => http.Timeout = Timeout.InfiniteTimeSpan); // the fetcher keeps its own deadline
         services.AddBlobStore();
         services.AddImageProcessing(configuration);
+        // Registered before the Gemini client, which falls back to no budget only when none is registered.
+        services.AddSingleton<IGeminiRateLimiter>(provider =>
+        {
+            var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var model = provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model;
+            return new SharedRateLimiter(
+                provider.GetRequiredService<IDbContextFactory<ImageBusDbContext>>(),
+                SharedRateLimit.PerMinute($"gemini:{model}", worker.RequestsPerMinute, worker.RateLimitWindow),
+                provider.GetRequiredService<ILogger<SharedRateLimiter>>());
+        });
         services.AddGeminiClient(configuration);
-        // Before the bus: a worker that cannot reach its model must not take commands off the queue.
-        services.AddGeminiStartupCheck();
-        services.AddImageBusMessaging(bus => bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition)));
         return services;
     }
 }

@@ -17,7 +17,7 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
     [Fact]
     public async Task An_unknown_model_names_the_models_that_exist()
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Check(("Gemini:Model", "gemini-9-imaginary")));
+        var ex = await Assert.ThrowsAsync<GeminiConfigurationException>(() => Check(("Gemini:Model", "gemini-9-imaginary")));
 
         Assert.Equal(
             $"Gemini model 'gemini-9-imaginary' does not exist at {fake.BaseUrl}: set Gemini:Model to one of: "
@@ -30,7 +30,7 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
     {
         const string WrongKey = "wrong-key-Pq47";
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Check(("Gemini:ApiKey", WrongKey)));
+        var ex = await Assert.ThrowsAsync<GeminiConfigurationException>(() => Check(("Gemini:ApiKey", WrongKey)));
 
         Assert.Equal("Gemini rejected the API key: set Gemini:ApiKey or GEMINI_API_KEY", ex.Message);
         Assert.DoesNotContain(WrongKey, ex.ToString(), StringComparison.Ordinal);
@@ -44,7 +44,7 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
             new GeminiModel("models/text-embedding-004", null, ["embedContent"]),
             [new GeminiModel("models/text-embedding-004", null, ["embedContent"]), new GeminiModel("models/gemini-x", null, ["generateContent"])]);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var ex = await Assert.ThrowsAsync<GeminiConfigurationException>(() =>
             GeminiModelCheck.EnsureUsableAsync(client, options, NullLogger.Instance, CancellationToken.None));
 
         Assert.Equal(
@@ -59,22 +59,11 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
         await Check(("Gemini:BaseUrl", $"http://127.0.0.1:{FakeGeminiFixture.ClosedPort()}"));
     }
 
-    [Fact]
-    public async Task The_hosted_check_stops_the_host_with_the_message()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddGeminiClient(fake.Configuration(("Gemini:Model", "gemini-9-imaginary"))).AddGeminiStartupCheck();
-        using var host = builder.Build();
-
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
-
-        Assert.StartsWith("Gemini model 'gemini-9-imaginary' does not exist", ex.Message, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("Gemini:MaxAttempts", "0", "MaxAttempts")]
     [InlineData("Gemini:CallTimeout", "00:00:00", "CallTimeout")]
     [InlineData("Gemini:MaxBackoff", "00:00:00.001", "Gemini:MaxBackoff must not be below Gemini:BaseBackoff")]
+    [InlineData("Gemini:Prices:gemini-x:PerImage", "-0.5", "Gemini:Prices:gemini-x")]
     public async Task Invalid_options_stop_the_host(string key, string value, string complaint)
     {
         var builder = Host.CreateApplicationBuilder();

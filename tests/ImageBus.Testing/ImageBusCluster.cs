@@ -35,6 +35,8 @@ public sealed class ImageBusCluster : IAsyncDisposable
             ["FakeGemini__LatencyMs"] = "200",
             ["FakeGemini__LatencyJitterMs"] = "50",
             ["Webhooks__GatewayBaseUrl"] = GatewayUrl,
+            // Test webhook receivers listen on loopback, which the webhook address guard refuses otherwise.
+            ["Webhooks__AllowedHosts__0"] = "127.0.0.1/32",
             ["Logging__LogLevel__Default"] = "Information",
         };
         foreach (var (key, value) in overrides)
@@ -169,9 +171,9 @@ public sealed class ImageBusCluster : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                // Not listening, or too busy starting to answer, yet.
             }
 
             await Task.Delay(200);

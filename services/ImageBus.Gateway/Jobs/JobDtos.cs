@@ -8,10 +8,15 @@ public sealed record SubmitJobRequest(
     string CaseId,
     IReadOnlyList<CaseImageItem> Items,
     int? ImageSize = null,
-    string? WebhookUrl = null);
+    string? WebhookUrl = null,
+    string? IdempotencyKey = null,
+    int? DeadlineSeconds = null);
 
 /// <summary>Answer of <c>POST /v1/jobs</c>: where to follow the job.</summary>
 public sealed record JobAcceptedResponse(Guid JobId, string Status, string StatusUrl);
+
+/// <summary>Body of <c>POST /v1/jobs/{id}/cancel</c> (optional).</summary>
+public sealed record CancelJobRequest(string? Reason = null);
 
 /// <summary>Answer of <c>GET /v1/jobs/{id}</c>.</summary>
 public sealed record JobStatusResponse(
@@ -23,6 +28,7 @@ public sealed record JobStatusResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? FinishedAt,
+    DateTimeOffset? DeadlineAt,
     string? FailureReason,
     IReadOnlyList<ImageStatusResponse> Images);
 
@@ -36,4 +42,8 @@ public sealed record ImageStatusResponse(
     int Height,
     string? Url,
     string? ErrorCode,
-    string? Error);
+    string? Error,
+    IReadOnlyList<ImageAttemptResponse> History);
+
+/// <summary>How one earlier attempt of an image ended.</summary>
+public sealed record ImageAttemptResponse(int Attempt, string Status, string? ErrorCode, string? Error, DateTimeOffset At);

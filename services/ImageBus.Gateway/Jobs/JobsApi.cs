@@ -4,6 +4,7 @@ using ImageBus.ServiceDefaults.Persistence;
 using ImageBus.ServiceDefaults.Storage;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,8 @@ public static class JobsApi
         jobs.MapPost("/", Submit).WithName("SubmitJob");
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
         jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage");
+        jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob");
+        jobs.MapPost("/{jobId:guid}/cancel", Cancel).WithName("CancelJob");
         return jobs;
     }
 
@@ -28,11 +31,17 @@ public static class JobsApi
         IPublishEndpoint publisher,
         IOptions<JobOptions> options,
         TimeProvider clock,
+        HttpContext httpContext,
         ILogger<SubmitJobRequest> logger,
         CancellationToken cancellationToken)
     {
+        var idempotencyKey = request.IdempotencyKey ?? httpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        var jobId = !string.IsNullOrWhiteSpace(idempotencyKey) && !string.IsNullOrWhiteSpace(request.TenantId)
+            ? JobIds.ForIdempotencyKey(request.TenantId, idempotencyKey)
+            : NewId.NextGuid();
         var command = new GenerateCaseImages(
-            NewId.NextGuid(), request.TenantId, request.CaseId, request.Items ?? [], request.ImageSize, request.WebhookUrl);
+            jobId, request.TenantId, request.CaseId, request.Items ?? [], request.ImageSize, request.WebhookUrl,
+            idempotencyKey, request.DeadlineSeconds);
         var errors = CaseValidator.Validate(command, options.Value);
         if (errors.Count > 0)
         {
@@ -41,11 +50,18 @@ public static class JobsApi
                 title: "The case is not valid.");
         }
 
+        var statusUrl = $"/v1/jobs/{command.JobId}";
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await db.JobRequests.AnyAsync(r => r.JobId == command.JobId, cancellationToken))
+        {
+            // The same tenant and idempotency key: the job that request made, not a second one.
+            return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
+        }
+
         var accepted = new JobRequest
         {
             JobId = command.JobId, TenantId = command.TenantId, CaseId = command.CaseId,
-            ItemCount = command.Items.Count, AcceptedAt = clock.GetUtcNow(),
+            ItemCount = command.Items.Count, IdempotencyKey = idempotencyKey, AcceptedAt = clock.GetUtcNow(),
         };
         db.JobRequests.Add(accepted);
         await db.SaveChangesAsync(cancellationToken);
@@ -64,7 +80,6 @@ public static class JobsApi
 
         logger.LogInformation("Accepted job {JobId} of case {CaseId} for tenant {TenantId} with {ItemCount} images",
             command.JobId, command.CaseId, command.TenantId, command.Items.Count);
-        var statusUrl = $"/v1/jobs/{command.JobId}";
         return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
     }
 
@@ -84,7 +99,49 @@ public static class JobsApi
             ? TypedResults.NotFound()
             : TypedResults.Ok(new JobStatusResponse(
                 request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted,
-                new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, []));
+                new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, null, []));
+    }
+
+    /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
+    static Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> Retry(
+        Guid jobId, IDbContextFactory<ImageBusDbContext> contexts, IPublishEndpoint publisher, CancellationToken cancellationToken) =>
+        CommandJob(jobId, [JobStatuses.Partial, JobStatuses.Failed], new RetryFailedImages(jobId), "retried", contexts, publisher, cancellationToken);
+
+    /// <summary>Asks a pending or generating job to stop.</summary>
+    static Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> Cancel(
+        Guid jobId, CancelJobRequest? request, IDbContextFactory<ImageBusDbContext> contexts, IPublishEndpoint publisher,
+        CancellationToken cancellationToken) =>
+        CommandJob(jobId, [JobStatuses.Accepted, JobStatuses.Pending, JobStatuses.Generating], new CancelCaseImages(jobId, request?.Reason),
+            "cancelled", contexts, publisher, cancellationToken);
+
+    /// <summary>Publishes a command for a job in one of the states it applies to. The saga decides
+    /// for good (the job may move on in between); this only spares callers a command that cannot apply.</summary>
+    static async Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> CommandJob<T>(
+        Guid jobId, string[] applicableStates, T command, string verb, IDbContextFactory<ImageBusDbContext> contexts,
+        IPublishEndpoint publisher, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var state = await db.Jobs.AsNoTracking().Where(j => j.CorrelationId == jobId).Select(j => j.CurrentState)
+            .SingleOrDefaultAsync(cancellationToken);
+        if (state is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var status = new JobState { CurrentState = state }.Status;
+        if (!applicableStates.Contains(status))
+        {
+            return TypedResults.Conflict(new ProblemDetails
+            {
+                Title = $"The job cannot be {verb}.",
+                Detail = $"The job is {status}; it can be {verb} when it is {string.Join(" or ", applicableStates)}.",
+                Status = StatusCodes.Status409Conflict,
+            });
+        }
+
+        await publisher.Publish(command, cancellationToken);
+        return TypedResults.Accepted($"/v1/jobs/{jobId}");
     }
 
     static async Task<Results<FileStreamHttpResult, NotFound>> GetImage(
@@ -101,9 +158,10 @@ public static class JobsApi
 
     static JobStatusResponse ToResponse(JobState job) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
-        job.FailureReason,
+        job.DeadlineAt, job.FailureReason,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
             i.Status == ImageStatuses.Completed ? $"/v1/jobs/{job.CorrelationId}/images/{Uri.EscapeDataString(i.ItemId)}" : null,
-            i.ErrorCode, i.Error)).ToList());
+            i.ErrorCode, i.Error,
+            i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At)).ToList())).ToList());
 }

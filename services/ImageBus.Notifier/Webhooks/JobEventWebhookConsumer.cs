@@ -1,48 +1,48 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.ServiceDefaults.Webhooks;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 
 namespace ImageBus.Notifier.Webhooks;
 
-/// <summary>POSTs each event of a job to the webhook URL the job was submitted with.</summary>
-public sealed class JobEventWebhookConsumer(WebhookSender sender, IDbContextFactory<ImageBusDbContext> contexts) :
+/// <summary>Turns each job event into a recorded event and one delivery per matching endpoint, and asks
+/// for each delivery to be sent (<see cref="DeliverWebhook"/>) so that no POST runs on this queue.</summary>
+public sealed class JobEventWebhookConsumer(JobEventRecorder recorder, ILogger<JobEventWebhookConsumer> logger) :
     IConsumer<JobAccepted>,
     IConsumer<JobStarted>,
     IConsumer<JobProgressed>,
     IConsumer<JobCompleted>,
     IConsumer<JobPartiallyCompleted>,
-    IConsumer<JobFailed>
+    IConsumer<JobFailed>,
+    IConsumer<JobCancelled>,
+    IConsumer<JobRetried>
 {
-    public Task Consume(ConsumeContext<JobAccepted> context) =>
-        Deliver("job.accepted", context.Message, context.Message.WebhookUrl, context.CancellationToken);
+    public Task Consume(ConsumeContext<JobAccepted> context) => Record(context);
 
-    public Task Consume(ConsumeContext<JobStarted> context) => Deliver("job.started", context);
+    public Task Consume(ConsumeContext<JobStarted> context) => Record(context);
 
-    public Task Consume(ConsumeContext<JobProgressed> context) =>
-        Deliver(context.Message.Image.Status == ImageStatuses.Completed ? "image.completed" : "image.failed", context);
+    public Task Consume(ConsumeContext<JobProgressed> context) => Record(context);
 
-    public Task Consume(ConsumeContext<JobCompleted> context) => Deliver("job.completed", context);
+    public Task Consume(ConsumeContext<JobCompleted> context) => Record(context);
 
-    public Task Consume(ConsumeContext<JobPartiallyCompleted> context) => Deliver("job.partially_completed", context);
+    public Task Consume(ConsumeContext<JobPartiallyCompleted> context) => Record(context);
 
-    public Task Consume(ConsumeContext<JobFailed> context) => Deliver("job.failed", context);
+    public Task Consume(ConsumeContext<JobFailed> context) => Record(context);
 
-    /// <summary>Events after the first name no URL; the job's row has it, committed before any event
-    /// of the job was published.</summary>
-    async Task Deliver<T>(string type, ConsumeContext<T> context)
+    public Task Consume(ConsumeContext<JobCancelled> context) => Record(context);
+
+    public Task Consume(ConsumeContext<JobRetried> context) => Record(context);
+
+    async Task Record<T>(ConsumeContext<T> context)
         where T : class, IJobEvent
     {
-        await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
-        var url = await db.Jobs.AsNoTracking()
-            .Where(j => j.CorrelationId == context.Message.Job.JobId)
-            .Select(j => j.WebhookUrl)
-            .SingleOrDefaultAsync(context.CancellationToken);
-        await Deliver(type, context.Message, url, context.CancellationToken);
-    }
+        var deliveries = await recorder.RecordAsync(context.Message, context.CancellationToken);
+        var endpoint = await context.GetSendEndpoint(DeliverWebhook.Address);
+        foreach (var deliveryId in deliveries)
+        {
+            await endpoint.Send(new DeliverWebhook(deliveryId), context.CancellationToken);
+        }
 
-    Task Deliver(string type, IJobEvent jobEvent, string? url, CancellationToken cancellationToken) =>
-        url is null
-            ? Task.CompletedTask
-            : sender.SendAsync(url, WebhookSender.ToPayload(type, jobEvent, r => sender.ToWebhookImage(jobEvent.Job.JobId, r)), cancellationToken);
+        logger.LogDebug("Recorded event #{Sequence} of job {JobId} with {DeliveryCount} deliveries",
+            context.Message.Job.Sequence, context.Message.Job.JobId, deliveries.Count);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using MassTransit;
 
 namespace ImageBus.Notifier.Webhooks;
@@ -7,19 +8,18 @@ public sealed class JobEventWebhookConsumerDefinition : ConsumerDefinition<JobEv
 {
     public JobEventWebhookConsumerDefinition()
     {
-        // One slow subscriber must not hold every delivery: many POSTs may wait at once.
+        // Recording is a short transaction per event; events of one job queue up on an advisory lock.
         ConcurrentMessageLimit = 32;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<JobEventWebhookConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // A failed delivery is tried again a few times; after that the event lands in the
-        // job-event-webhook_error queue with the reason in its fault headers.
+        // Recording is idempotent, so a database hiccup is simply tried again.
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Handle<WebhookDeliveryException>();
-            r.Intervals(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
+            r.Handle<DbException>();
+            r.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         });
     }
 }

@@ -1,12 +1,37 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImageBus.Contracts;
+using ImageBus.ServiceDefaults.Webhooks;
 
 namespace ImageBus.Notifier.Webhooks;
 
-/// <summary>What a subscriber receives: <c>{type, timestamp, data}</c>.</summary>
-public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, WebhookData Data);
+/// <summary>What a subscriber receives: <c>{type, timestamp, data}</c>. The same JSON is the event
+/// stream's <c>data:</c> line.</summary>
+public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, WebhookData Data)
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
+    public static WebhookPayload For(IJobEvent jobEvent, string gatewayBaseUrl)
+    {
+        var job = jobEvent.Job;
+        WebhookImage Image(ImageResult result) => WebhookImage.For(job.JobId, result, gatewayBaseUrl);
+        var data = new WebhookData(job.JobId, job.TenantId, job.CaseId, job.Status, job.Sequence, job.Counts);
+        data = jobEvent switch
+        {
+            JobProgressed progressed => data with { Image = Image(progressed.Image) },
+            JobCompleted completed => data with { Images = completed.Images.Select(Image).ToList() },
+            JobPartiallyCompleted partial => data with { Images = partial.Images.Select(Image).ToList() },
+            JobFailed failed => data with { Images = failed.Images.Select(Image).ToList(), Reason = failed.Reason },
+            JobCancelled cancelled => data with { Images = cancelled.Images.Select(Image).ToList(), Reason = cancelled.Reason },
+            JobRetried retried => data with { RetriedItemIds = retried.ItemIds },
+            _ => data,
+        };
+        return new WebhookPayload(WebhookEventTypes.For(jobEvent), job.Timestamp, data);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
 public sealed record WebhookData(
     Guid JobId,
     string TenantId,
@@ -16,7 +41,8 @@ public sealed record WebhookData(
     JobCounts Counts,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookImage? Image = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WebhookImage>? Images = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? RetriedItemIds = null);
 
 /// <summary>One image's result, with the gateway URL it can be fetched from once completed.</summary>
 public sealed record WebhookImage(
@@ -28,4 +54,12 @@ public sealed record WebhookImage(
     int? Width,
     int? Height,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ErrorCode,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error)
+{
+    public static WebhookImage For(Guid jobId, ImageResult result, string gatewayBaseUrl) => new(
+        result.ItemId, result.Kind, result.Status, result.Attempt,
+        result.Status == ImageStatuses.Completed
+            ? $"{gatewayBaseUrl.TrimEnd('/')}/v1/jobs/{jobId}/images/{Uri.EscapeDataString(result.ItemId)}"
+            : null,
+        result.Width, result.Height, result.ErrorCode, result.Error);
+}

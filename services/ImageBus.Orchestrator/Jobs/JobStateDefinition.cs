@@ -1,7 +1,6 @@
 using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.ServiceDefaults.Sagas;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace ImageBus.Orchestrator.Jobs;
 
@@ -17,12 +16,7 @@ public sealed class JobStateDefinition : SagaDefinition<JobState>
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<JobState> sagaConfigurator,
         IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<DbUpdateException>();
-            r.Handle<NpgsqlException>(e => e.IsTransient || e is PostgresException { SqlState: "23505" or "40001" or "40P01" });
-            r.Exponential(8, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
-        });
+        endpointConfigurator.UseSagaPersistenceRetry();
 
         // Events and commands leave only after the saga's transaction committed, so no one acts on
         // a state that was rolled back, and no result can arrive before its job is stored.

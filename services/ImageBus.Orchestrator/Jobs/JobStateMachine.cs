@@ -1,4 +1,6 @@
+using System.Linq.Expressions;
 using ImageBus.Contracts;
+using ImageBus.Orchestrator.Tenants;
 using ImageBus.ServiceDefaults.Jobs;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -6,9 +8,11 @@ using Microsoft.Extensions.Options;
 namespace ImageBus.Orchestrator.Jobs;
 
 /// <summary>
-/// The life of one job: accepted → generating → completed | partial | failed, or rejected when the
-/// case is invalid. Every image result is applied once (a duplicate changes nothing) and every
-/// change publishes an event with the job's next sequence number.
+/// The life of one job: pending (waiting for one of its tenant's slots) → generating → completed |
+/// partial | failed, or cancelled, or rejected when the case is invalid. A scheduled deadline ends
+/// every job in time whatever fails around it; a scheduled image check sends an unanswered image
+/// once more and then times it out. Every transition is safe to receive twice, and every change
+/// publishes an event with the job's next sequence number.
 /// </summary>
 public sealed class JobStateMachine : MassTransitStateMachine<JobState>
 {
@@ -18,21 +22,24 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
 
         InstanceState(j => j.CurrentState);
 
-        Event(() => CaseSubmitted, e => e.CorrelateById(m => m.Message.JobId));
-        Event(() => ImageGenerated, e =>
+        Event(() => CaseSubmitted, e => e.CorrelateById(context => JobIdOf(context.Message, context.MessageId)));
+        CorrelateToExistingJob(() => ImageGenerated, m => m.JobId);
+        CorrelateToExistingJob(() => ImageFailed, m => m.JobId);
+        CorrelateToExistingJob(() => ImageFaulted, m => m.Message.JobId);
+        CorrelateToExistingJob(() => SlotGranted, m => m.JobId);
+        CorrelateToExistingJob(() => RetryRequested, m => m.JobId);
+        CorrelateToExistingJob(() => CancelRequested, m => m.JobId);
+        CorrelateToExistingJob(() => ForceFailRequested, m => m.JobId);
+
+        Schedule(() => JobDeadline, j => j.JobDeadlineTokenId, s =>
         {
-            e.CorrelateById(m => m.Message.JobId);
-            e.OnMissingInstance(m => m.Discard());
+            s.Delay = options.Value.JobDeadline;
+            s.Received = e => e.CorrelateById(m => m.Message.JobId);
         });
-        Event(() => ImageFailed, e =>
+        Schedule(() => ImageCheck, j => j.ImageCheckTokenId, s =>
         {
-            e.CorrelateById(m => m.Message.JobId);
-            e.OnMissingInstance(m => m.Discard());
-        });
-        Event(() => ImageFaulted, e =>
-        {
-            e.CorrelateById(m => m.Message.Message.JobId);
-            e.OnMissingInstance(m => m.Discard());
+            s.Delay = options.Value.ImageDeadline;
+            s.Received = e => e.CorrelateById(m => m.Message.JobId);
         });
 
         Initially(
@@ -40,58 +47,160 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                 .Then(context => jobs.Accept(context.Saga, context.Message))
                 .IfElse(context => context.Saga.FailureReason is null,
                     accepted => accepted
-                        .TransitionTo(Generating)
-                        .ThenAsync(jobs.Start),
+                        .Schedule(JobDeadline, context => new JobDeadlineExpired(context.Saga.CorrelationId),
+                            context => context.Saga.DeadlineAt!.Value - clock.GetUtcNow())
+                        .TransitionTo(Pending)
+                        .ThenAsync(context => context.Publish(jobs.Accepted(context.Saga)))
+                        .ThenAsync(RequestSlot),
                     rejected => rejected
                         .TransitionTo(Rejected)
                         .ThenAsync(jobs.Reject)));
 
+        During(Pending,
+            When(SlotGranted)
+                .TransitionTo(Generating)
+                .ThenAsync(jobs.Start)
+                .Schedule(ImageCheck, context => new ImageDeadlineCheck(context.Saga.CorrelationId)));
+
         During(Generating,
             When(ImageGenerated)
-                .ThenAsync(context => ApplyResult(jobs, context, jobs.RecordSuccess(context.Saga, context.Message))),
+                .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordSuccess(context.Saga, context.Message)))
+                .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             When(ImageFailed)
-                .ThenAsync(context => ApplyResult(jobs, context, jobs.RecordFailure(context.Saga, context.Message))),
+                .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFailure(context.Saga, context.Message)))
+                .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             When(ImageFaulted)
-                .ThenAsync(context => ApplyResult(jobs, context, jobs.RecordFault(context.Saga, context.Message))));
+                .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFault(context.Saga, context.Message)))
+                .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
+            When(ImageCheck.Received)
+                .ThenAsync(jobs.CheckImages)
+                .IfElse(context => context.Saga.AllImagesFinished,
+                    finished => finished.ThenAsync(context => End(context, jobs)),
+                    waiting => waiting.Schedule(ImageCheck, context => new ImageDeadlineCheck(context.Saga.CorrelationId),
+                        context => jobs.UntilNextImageDeadline(context.Saga))));
 
-        // A job is created once: a repeated command for a known job changes nothing.
+        During(Pending, Generating,
+            When(JobDeadline.Received)
+                .Then(context => jobs.TimeOut(context.Saga, "the job reached its deadline"))
+                .ThenAsync(context => End(context, jobs)),
+            When(ForceFailRequested)
+                .Then(context => jobs.TimeOut(context.Saga, context.Message.Reason))
+                .ThenAsync(context => End(context, jobs, forceFailed: true)),
+            When(CancelRequested)
+                .TransitionTo(Cancelled)
+                .ThenAsync(context => EndCancelled(context, jobs)));
+
+        During(Partial, Failed,
+            When(RetryRequested)
+                .TransitionTo(Pending)
+                .ThenAsync(context => context.Publish(jobs.Retry(context.Saga)))
+                .Schedule(JobDeadline, context => new JobDeadlineExpired(context.Saga.CorrelationId),
+                    context => context.Saga.DeadlineAt!.Value - clock.GetUtcNow())
+                .ThenAsync(RequestSlot));
+
+        // Results that come after their image or job ended are kept on the image, never reopen the job.
+        During([Pending, Completed, Partial, Failed, Cancelled, Rejected],
+            When(ImageGenerated).Then(context => jobs.RecordSuccess(context.Saga, context.Message)),
+            When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
+            When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)));
+
+        // A slot granted to a job that no longer waits for one goes straight back.
+        During([Generating, Completed, Partial, Failed, Cancelled, Rejected],
+            When(SlotGranted).ThenAsync(context => ReleaseSlot(context)));
+
+        // A job is created once: a repeated command for a known job changes nothing; so do
+        // deadlines and checks that fire after the job ended, and commands that do not apply.
         DuringAny(Ignore(CaseSubmitted));
-        During(Completed, Partial, Failed, Rejected,
-            Ignore(ImageGenerated),
-            Ignore(ImageFailed),
-            Ignore(ImageFaulted));
+        During([Completed, Partial, Failed, Cancelled, Rejected],
+            Ignore(JobDeadline.Received),
+            Ignore(ImageCheck.Received),
+            Ignore(CancelRequested),
+            Ignore(ForceFailRequested));
+        During(Pending, Ignore(ImageCheck.Received));
+        During([Pending, Generating, Completed, Cancelled, Rejected], Ignore(RetryRequested));
     }
 
+    public State Pending { get; private set; } = null!;
     public State Generating { get; private set; } = null!;
     public State Completed { get; private set; } = null!;
     public State Partial { get; private set; } = null!;
     public State Failed { get; private set; } = null!;
+    public State Cancelled { get; private set; } = null!;
     public State Rejected { get; private set; } = null!;
 
     public Event<GenerateCaseImages> CaseSubmitted { get; private set; } = null!;
     public Event<ImageGenerated> ImageGenerated { get; private set; } = null!;
     public Event<ImageGenerationFailed> ImageFailed { get; private set; } = null!;
     public Event<Fault<GenerateImage>> ImageFaulted { get; private set; } = null!;
+    public Event<JobSlotGranted> SlotGranted { get; private set; } = null!;
+    public Event<RetryFailedImages> RetryRequested { get; private set; } = null!;
+    public Event<CancelCaseImages> CancelRequested { get; private set; } = null!;
+    public Event<ForceFailJob> ForceFailRequested { get; private set; } = null!;
 
-    /// <summary>Reports an applied image result and ends the job once every image has one.</summary>
-    async Task ApplyResult<T>(JobTransitions jobs, BehaviorContext<JobState, T> context, JobImage? image)
+    public Schedule<JobState, JobDeadlineExpired> JobDeadline { get; private set; } = null!;
+    public Schedule<JobState, ImageDeadlineCheck> ImageCheck { get; private set; } = null!;
+
+    /// <summary>With an idempotency key the job id follows from tenant and key, so a repeated request
+    /// lands on the same saga; a missing id gets the message's own, so the case can be rejected.</summary>
+    static Guid JobIdOf(GenerateCaseImages command, Guid? messageId) =>
+        !string.IsNullOrWhiteSpace(command.IdempotencyKey) && !string.IsNullOrWhiteSpace(command.TenantId)
+            ? JobIds.ForIdempotencyKey(command.TenantId, command.IdempotencyKey)
+            : command.JobId != Guid.Empty ? command.JobId : messageId ?? NewId.NextGuid();
+
+    void CorrelateToExistingJob<T>(Expression<Func<Event<T>>> @event, Func<T, Guid> jobId)
+        where T : class =>
+        Event(@event, e =>
+        {
+            e.CorrelateById(context => jobId(context.Message));
+            e.OnMissingInstance(m => m.Discard());
+        });
+
+    static Task RequestSlot<T>(BehaviorContext<JobState, T> context)
+        where T : class =>
+        context.Publish(new RequestJobSlot(TenantSlots.ForTenant(context.Saga.TenantId), context.Saga.TenantId, context.Saga.CorrelationId));
+
+    static Task ReleaseSlot(BehaviorContext<JobState> context) =>
+        context.Publish(new ReleaseJobSlot(TenantSlots.ForTenant(context.Saga.TenantId), context.Saga.CorrelationId));
+
+    static Task PublishProgress<T>(BehaviorContext<JobState, T> context, JobTransitions jobs, JobImage? applied)
+        where T : class =>
+        applied is null ? Task.CompletedTask : context.Publish(jobs.Progressed(context.Saga, applied));
+
+    /// <summary>Ends the job by its images: completed when all were generated, partial when some
+    /// were, failed when none was (or when forced); frees its slot and stops its timers.</summary>
+    async Task End<T>(BehaviorContext<JobState, T> context, JobTransitions jobs, bool forceFailed = false)
         where T : class
     {
-        if (image is null)
-        {
-            return;
-        }
-
-        await context.Publish(jobs.Progressed(context.Saga, image));
-        if (!context.Saga.AllImagesFinished)
-        {
-            return;
-        }
-
         var counts = context.Saga.Counts;
-        var ending = counts.Completed == counts.Total ? Completed : counts.Completed > 0 ? Partial : Failed;
+        var ending = forceFailed || counts.Completed == 0 ? Failed : counts.Completed == counts.Total ? Completed : Partial;
         await context.TransitionToState(ending);
+        await StopTimersAndReleaseSlot(context);
         var finished = jobs.Finish(context.Saga);
         await context.Publish(finished, finished.GetType());
+    }
+
+    static async Task EndCancelled(BehaviorContext<JobState, CancelCaseImages> context, JobTransitions jobs)
+    {
+        await StopTimersAndReleaseSlot(context);
+        await context.Publish(jobs.Cancel(context.Saga, context.Message.Reason ?? "cancelled by request"));
+    }
+
+    static async Task StopTimersAndReleaseSlot<T>(BehaviorContext<JobState, T> context)
+        where T : class
+    {
+        await CancelSchedule(context, context.Saga.JobDeadlineTokenId);
+        await CancelSchedule(context, context.Saga.ImageCheckTokenId);
+        context.Saga.JobDeadlineTokenId = null;
+        context.Saga.ImageCheckTokenId = null;
+        await ReleaseSlot(context);
+    }
+
+    static async Task CancelSchedule<T>(BehaviorContext<JobState, T> context, Guid? token)
+        where T : class
+    {
+        if (token is { } tokenId)
+        {
+            await context.GetPayload<MessageSchedulerContext>().CancelScheduledSend(context.ReceiveContext.InputAddress, tokenId);
+        }
     }
 }

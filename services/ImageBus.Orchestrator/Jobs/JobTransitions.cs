@@ -16,11 +16,13 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         job.TenantId = command.TenantId ?? "";
         job.CaseId = command.CaseId ?? "";
         job.WebhookUrl = command.WebhookUrl;
+        job.IdempotencyKey = command.IdempotencyKey;
         job.ImageSize = command.ImageSize ?? options.DefaultImageSize;
         job.CreatedAt = now;
         job.UpdatedAt = now;
+        job.DeadlineAt = now + Deadline(command.DeadlineSeconds);
 
-        var errors = CaseValidator.Validate(command, options);
+        var errors = CaseValidator.Validate(command with { JobId = job.CorrelationId }, options);
         if (errors.Count > 0)
         {
             job.FailureReason = string.Join("; ", errors);
@@ -50,91 +52,169 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         }).ToList();
     }
 
-    /// <summary>Reports the job accepted, then sends one command per image to the workers.</summary>
-    public async Task Start(BehaviorContext<JobState, GenerateCaseImages> context)
-    {
-        var job = context.Saga;
-        await context.Publish(new JobAccepted(Snapshot(job) with { Status = JobStatuses.Accepted }, job.WebhookUrl));
-
-        var endpoint = await context.GetSendEndpoint(QueueNames.GenerateImageAddress);
-        foreach (var image in job.Images)
-        {
-            await endpoint.Send(new GenerateImage(
-                job.CorrelationId, job.TenantId, job.CaseId, image.ToItem(), image.Width, image.Height, image.Attempt),
-                context.CancellationToken);
-        }
-
-        await context.Publish(new JobStarted(Snapshot(job)));
-    }
+    public JobAccepted Accepted(JobState job) => new(Snapshot(job), job.WebhookUrl);
 
     public Task Reject(BehaviorContext<JobState, GenerateCaseImages> context)
     {
-        var errors = CaseValidator.Validate(context.Message, options).Select(e => e.ToString()).ToList();
+        var errors = CaseValidator.Validate(context.Message with { JobId = context.Saga.CorrelationId }, options)
+            .Select(e => e.ToString()).ToList();
         return context.Publish(new CaseImagesRejected(
             context.Saga.CorrelationId, context.Saga.TenantId, context.Saga.CaseId, errors, clock.GetUtcNow()));
     }
 
-    /// <summary>Applies a stored image; returns null when the result is a duplicate or stale.</summary>
-    public JobImage? RecordSuccess(JobState job, ImageGenerated result) =>
-        Record(job, result.ItemId, result.Attempt, image =>
+    /// <summary>Sends every queued image to the workers and reports the job started.</summary>
+    public async Task Start<T>(BehaviorContext<JobState, T> context)
+        where T : class
+    {
+        await Dispatch(context, context.Saga.Images.Where(i => i.Status == ImageStatuses.Queued));
+        await context.Publish(new JobStarted(Snapshot(context.Saga)));
+    }
+
+    /// <summary>An image unanswered past its deadline is sent once more; one unanswered again is timed out.</summary>
+    public async Task CheckImages(BehaviorContext<JobState, ImageDeadlineCheck> context)
+    {
+        var now = clock.GetUtcNow();
+        var overdue = context.Saga.Images
+            .Where(i => !i.IsFinished && i.DispatchedAt is { } sent && sent + options.ImageDeadline <= now)
+            .ToList();
+        await Dispatch(context, overdue.Where(i => i.Dispatches < 2));
+        foreach (var image in overdue.Where(i => i.Dispatches >= 2))
         {
-            image.Status = ImageStatuses.Completed;
+            image.Finish(ImageStatuses.TimedOut, now, "TIMED_OUT", $"no answer within {options.ImageDeadline} after being sent twice");
+            await context.Publish(Progressed(context.Saga, image));
+        }
+    }
+
+    /// <summary>How long until the next unanswered image runs out of time (at least a second).</summary>
+    public TimeSpan UntilNextImageDeadline(JobState job)
+    {
+        var next = job.NextImageDeadline(options.ImageDeadline) ?? clock.GetUtcNow() + options.ImageDeadline;
+        var delay = next - clock.GetUtcNow();
+        return delay < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : delay;
+    }
+
+    async Task Dispatch<T>(BehaviorContext<JobState, T> context, IEnumerable<JobImage> images)
+        where T : class
+    {
+        var job = context.Saga;
+        var endpoint = await context.GetSendEndpoint(QueueNames.GenerateImageAddress);
+        var now = clock.GetUtcNow();
+        foreach (var image in images)
+        {
+            image.DispatchedAt = now;
+            image.Dispatches++;
+            await endpoint.Send(new GenerateImage(
+                job.CorrelationId, job.TenantId, job.CaseId, image.ToItem(), image.Width, image.Height, image.Attempt),
+                context.CancellationToken);
+        }
+    }
+
+    /// <summary>Applies a stored image; returns null when the result is a duplicate, stale or late
+    /// (a late result is kept in the image's history).</summary>
+    public JobImage? RecordSuccess(JobState job, ImageGenerated result) =>
+        Record(job, result.ItemId, result.Attempt, ImageStatuses.Completed, result.Location, null, null, image =>
+        {
             image.Location = result.Location;
             image.Width = result.Width;
             image.Height = result.Height;
             image.SizeBytes = result.SizeBytes;
             image.Model = result.Model;
-            image.ErrorCode = null;
-            image.Error = null;
         });
 
     public JobImage? RecordFailure(JobState job, ImageGenerationFailed result) =>
-        Record(job, result.ItemId, result.Attempt, image =>
-        {
-            image.Status = ImageStatuses.Failed;
-            image.ErrorCode = result.ErrorCode;
-            image.Error = result.Message;
-        });
+        Record(job, result.ItemId, result.Attempt, ImageStatuses.Failed, null, result.ErrorCode, result.Message, null);
 
     /// <summary>A worker threw past its retries: the image fails with the exception's reason.</summary>
     public JobImage? RecordFault(JobState job, Fault<GenerateImage> fault) =>
-        Record(job, fault.Message.Item.ItemId, fault.Message.Attempt, image =>
-        {
-            image.Status = ImageStatuses.Failed;
-            image.ErrorCode = "WORKER_FAULT";
-            image.Error = fault.Exceptions.FirstOrDefault()?.Message ?? "the worker failed";
-        });
+        Record(job, fault.Message.Item.ItemId, fault.Message.Attempt, ImageStatuses.Failed, null, "WORKER_FAULT",
+            fault.Exceptions.FirstOrDefault()?.Message ?? "the worker failed", null);
 
-    JobImage? Record(JobState job, string itemId, int attempt, Action<JobImage> apply)
+    JobImage? Record(JobState job, string itemId, int attempt, string status, string? location, string? errorCode, string? error,
+        Action<JobImage>? applySuccess)
     {
         var image = job.FindImage(itemId);
-        if (image is null || image.Attempt != attempt || image.IsFinished)
+        if (image is null || attempt > image.Attempt)
         {
             return null;
         }
 
-        apply(image);
-        image.UpdatedAt = clock.GetUtcNow();
+        var now = clock.GetUtcNow();
+        if (attempt < image.Attempt || image.IsFinished)
+        {
+            // Kept once for the record; the image's current state does not change.
+            var late = new ImageAttempt(attempt, $"late_{status}", location, errorCode, error, now);
+            if (!image.History.Exists(h => h.Attempt == late.Attempt && h.Status == late.Status))
+            {
+                image.History.Add(late);
+            }
+
+            return null;
+        }
+
+        applySuccess?.Invoke(image);
+        image.Finish(status, now, errorCode, error);
         return image;
+    }
+
+    /// <summary>Marks every unfinished image timed out, for a job that reached its deadline.</summary>
+    public void TimeOut(JobState job, string reason)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var image in job.Images.Where(i => !i.IsFinished))
+        {
+            image.Finish(ImageStatuses.TimedOut, now, "TIMED_OUT", reason);
+        }
+
+        job.FailureReason = reason;
     }
 
     public JobProgressed Progressed(JobState job, JobImage image) => new(Snapshot(job), image.ToResult());
 
-    /// <summary>Ends the job in the state the machine moved it to and builds the matching event.</summary>
+    /// <summary>Builds the event of the terminal state the machine moved the job to.</summary>
     public IJobEvent Finish(JobState job)
     {
         job.FinishedAt = clock.GetUtcNow();
-        var images = job.Images.OrderBy(i => i.Position).Select(i => i.ToResult()).ToList();
+        var images = Results(job);
         switch (job.Status)
         {
             case JobStatuses.Completed:
+                job.FailureReason = null;
                 return new JobCompleted(Snapshot(job), images);
             case JobStatuses.Partial:
                 return new JobPartiallyCompleted(Snapshot(job), images);
             default:
-                job.FailureReason = "no image of the job could be generated";
+                job.FailureReason ??= "no image of the job could be generated";
                 return new JobFailed(Snapshot(job), job.FailureReason, images);
         }
+    }
+
+    public JobCancelled Cancel(JobState job, string reason)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var image in job.Images.Where(i => !i.IsFinished))
+        {
+            image.Finish(ImageStatuses.Cancelled, now, "CANCELLED", reason);
+        }
+
+        job.FailureReason = reason;
+        job.FinishedAt = now;
+        return new JobCancelled(Snapshot(job), reason, Results(job));
+    }
+
+    /// <summary>Queues the failed and timed-out images again, each at its next attempt, with a new deadline.</summary>
+    public JobRetried Retry(JobState job)
+    {
+        var now = clock.GetUtcNow();
+        var retried = job.Images.Where(i => i.Status is ImageStatuses.Failed or ImageStatuses.TimedOut).ToList();
+        foreach (var image in retried)
+        {
+            image.Requeue(now);
+        }
+
+        job.FailureReason = null;
+        job.FinishedAt = null;
+        job.DeadlineAt = now + options.JobDeadline;
+        return new JobRetried(Snapshot(job), retried.Select(i => i.ItemId).ToList());
     }
 
     /// <summary>Gives the job's next event its sequence number, time, status and counts.</summary>
@@ -143,4 +223,9 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         var sequence = job.NextSequence(clock.GetUtcNow());
         return new JobSnapshot(job.CorrelationId, job.TenantId, job.CaseId, job.Status, sequence, job.Counts, job.UpdatedAt);
     }
+
+    TimeSpan Deadline(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : options.JobDeadline;
+
+    static List<ImageResult> Results(JobState job) =>
+        job.Images.OrderBy(i => i.Position).Select(i => i.ToResult()).ToList();
 }

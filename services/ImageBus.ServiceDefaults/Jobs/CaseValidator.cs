@@ -27,6 +27,16 @@ public static class CaseValidator
             errors.Add(new("imageSize", $"must be between {options.MinImageSize} and {options.MaxImageSize} pixels"));
         }
 
+        if (command.DeadlineSeconds is { } deadline && (deadline < options.MinDeadlineSeconds || deadline > options.MaxDeadlineSeconds))
+        {
+            errors.Add(new("deadlineSeconds", $"must be between {options.MinDeadlineSeconds} and {options.MaxDeadlineSeconds} seconds"));
+        }
+
+        if (command.IdempotencyKey is { Length: 0 or > 200 })
+        {
+            errors.Add(new("idempotencyKey", "must be 1 to 200 characters when given"));
+        }
+
         if (command.WebhookUrl is { } webhook && !IsHttpUrl(webhook))
         {
             errors.Add(new("webhookUrl", "must be an absolute http or https URL"));
@@ -70,6 +80,11 @@ public static class CaseValidator
             if (item.AspectRatio is { } ratio && !AspectRatios.All.Contains(ratio))
             {
                 errors.Add(new($"{path}.aspectRatio", $"'{ratio}' is not one of {string.Join(", ", AspectRatios.All)}"));
+            }
+
+            if (item.SourceImageUrl is { } source && !IsHttpUrl(source))
+            {
+                errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
             }
         }
     }

@@ -28,7 +28,37 @@ public sealed class JobImage
     public string? Error { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>When the current attempt was last sent to the workers, and how often it was sent.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
+    public int Dispatches { get; set; }
+
+    /// <summary>Every finished attempt and late result, oldest first (JSON, see <see cref="ImageAttempt"/>).</summary>
+    public List<ImageAttempt> History { get; set; } = [];
+
     public bool IsFinished => Status != ImageStatuses.Queued;
+
+    /// <summary>Ends the current attempt in <paramref name="status"/> and records it in the history.</summary>
+    public void Finish(string status, DateTimeOffset at, string? errorCode = null, string? error = null)
+    {
+        Status = status;
+        ErrorCode = errorCode;
+        Error = error;
+        UpdatedAt = at;
+        History.Add(new ImageAttempt(Attempt, status, Location, errorCode, error, at));
+    }
+
+    /// <summary>Starts the next attempt of a failed or timed-out image.</summary>
+    public void Requeue(DateTimeOffset at)
+    {
+        Attempt++;
+        Status = ImageStatuses.Queued;
+        Location = null;
+        ErrorCode = null;
+        Error = null;
+        DispatchedAt = null;
+        Dispatches = 0;
+        UpdatedAt = at;
+    }
 
     public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio);
 
@@ -38,3 +68,6 @@ public sealed class JobImage
         Status == ImageStatuses.Completed ? Height : null,
         ErrorCode, Error);
 }
+
+/// <summary>How one attempt of an image ended (or a result that came after it had ended).</summary>
+public sealed record ImageAttempt(int Attempt, string Status, string? Location, string? ErrorCode, string? Error, DateTimeOffset At);

@@ -8,5 +8,6 @@ public sealed class JobRequest
     public string TenantId { get; set; } = "";
     public string CaseId { get; set; } = "";
     public int ItemCount { get; set; }
+    public string? IdempotencyKey { get; set; }
     public DateTimeOffset AcceptedAt { get; set; }
 }

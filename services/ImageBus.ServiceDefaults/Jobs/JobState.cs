@@ -16,6 +16,14 @@ public sealed class JobState : SagaStateMachineInstance
     public string CaseId { get; set; } = "";
     public int ImageSize { get; set; }
     public string? WebhookUrl { get; set; }
+    public string? IdempotencyKey { get; set; }
+
+    /// <summary>When the job must have ended, whatever happens around it.</summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
+
+    /// <summary>Tokens of the scheduled deadline messages, so they can be cancelled.</summary>
+    public Guid? JobDeadlineTokenId { get; set; }
+    public Guid? ImageCheckTokenId { get; set; }
 
     /// <summary>The last sequence number given to an event of this job.</summary>
     public long Sequence { get; set; }
@@ -26,6 +34,9 @@ public sealed class JobState : SagaStateMachineInstance
     public DateTimeOffset? FinishedAt { get; set; }
 
     public List<JobImage> Images { get; set; } = [];
+
+    /// <summary>PostgreSQL's row version (<c>xmin</c>), checked on save in optimistic mode.</summary>
+    public uint Version { get; set; }
 
     /// <summary>The public status name for <see cref="CurrentState"/>.</summary>
     public string Status => CurrentState.ToLowerInvariant() switch
@@ -42,6 +53,11 @@ public sealed class JobState : SagaStateMachineInstance
         Images.Count(i => i.Status == ImageStatuses.Cancelled));
 
     public bool AllImagesFinished => Images.TrueForAll(i => i.IsFinished);
+
+    /// <summary>When the earliest unfinished image runs out of time, if any image is out.</summary>
+    public DateTimeOffset? NextImageDeadline(TimeSpan imageDeadline) =>
+        Images.Where(i => !i.IsFinished && i.DispatchedAt is not null).Select(i => i.DispatchedAt!.Value + imageDeadline)
+            .DefaultIfEmpty().Min() is { } earliest && earliest != default ? earliest : null;
 
     public JobImage? FindImage(string itemId) => Images.Find(i => i.ItemId == itemId);
 

@@ -1,6 +1,9 @@
 using System.Text;
+using System.Text.Json;
 using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.ServiceDefaults.Webhooks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 
 namespace ImageBus.ServiceDefaults.Persistence;
 
@@ -11,6 +14,14 @@ public sealed class ImageBusDbContext(DbContextOptions<ImageBusDbContext> option
     public DbSet<JobState> Jobs => Set<JobState>();
     public DbSet<JobImage> JobImages => Set<JobImage>();
     public DbSet<JobRequest> JobRequests => Set<JobRequest>();
+    public DbSet<TenantSlots> TenantSlots => Set<TenantSlots>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookTenantSecret> WebhookTenantSecrets => Set<WebhookTenantSecret>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<JobEventRecord> JobEvents => Set<JobEventRecord>();
+
+    static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -19,6 +30,7 @@ public sealed class ImageBusDbContext(DbContextOptions<ImageBusDbContext> option
             job.ToTable("jobs");
             job.HasKey(j => j.CorrelationId);
             job.Property(j => j.CorrelationId).HasColumnName("job_id");
+            job.Property(j => j.Version).HasColumnName("xmin").HasColumnType("xid").IsRowVersion();
             job.Ignore(j => j.Status);
             job.Ignore(j => j.Counts);
             job.Ignore(j => j.AllImagesFinished);
@@ -30,6 +42,18 @@ public sealed class ImageBusDbContext(DbContextOptions<ImageBusDbContext> option
             image.ToTable("job_images");
             image.HasKey(i => new { i.JobId, i.ItemId });
             image.Ignore(i => i.IsFinished);
+            image.Property(i => i.History).HasColumnType("jsonb").HasConversion(
+                history => JsonSerializer.Serialize(history, JsonOptions),
+                json => JsonSerializer.Deserialize<List<ImageAttempt>>(json, JsonOptions) ?? new List<ImageAttempt>(),
+                new ValueComparer<List<ImageAttempt>>(
+                    (a, b) => a!.SequenceEqual(b!),
+                    history => history.Aggregate(0, (hash, attempt) => HashCode.Combine(hash, attempt)),
+                    history => history.ToList()));
+        });
+        modelBuilder.Entity<TenantSlots>(slots =>
+        {
+            slots.ToTable("tenant_slots");
+            slots.HasKey(t => t.CorrelationId);
         });
         modelBuilder.Entity<JobRequest>(request =>
         {
@@ -37,6 +61,7 @@ public sealed class ImageBusDbContext(DbContextOptions<ImageBusDbContext> option
             request.HasKey(r => r.JobId);
         });
 
+        WebhookModel.Configure(modelBuilder);
         UseSnakeCaseColumns(modelBuilder);
     }
 

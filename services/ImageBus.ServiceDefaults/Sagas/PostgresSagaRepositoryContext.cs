@@ -17,13 +17,16 @@ sealed class PostgresSagaRepositoryContext<TSaga, TMessage> :
     readonly DbContext db;
     readonly ConsumeContext<TMessage> consumeContext;
     readonly ISagaConsumeContextFactory<DbContext, TSaga> factory;
+    readonly SagaConcurrency concurrency;
 
-    public PostgresSagaRepositoryContext(DbContext db, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<DbContext, TSaga> factory)
+    public PostgresSagaRepositoryContext(DbContext db, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<DbContext, TSaga> factory,
+        SagaConcurrency concurrency)
         : base(consumeContext, db)
     {
         this.db = db;
         this.consumeContext = consumeContext;
         this.factory = factory;
+        this.concurrency = concurrency;
     }
 
     public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TSaga instance, SagaConsumeContextMode mode)
@@ -42,7 +45,7 @@ sealed class PostgresSagaRepositoryContext<TSaga, TMessage> :
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await SagaRows.LockAndLoad<TSaga>(db, correlationId, CancellationToken);
+        var instance = await SagaRows.Load<TSaga>(db, correlationId, concurrency, CancellationToken);
         return instance is null
             ? null!
             : await factory.CreateSagaConsumeContext(db, consumeContext, instance, SagaConsumeContextMode.Load);
@@ -54,7 +57,19 @@ sealed class PostgresSagaRepositoryContext<TSaga, TMessage> :
         await db.SaveChangesAsync(CancellationToken);
     }
 
-    public Task Update(SagaConsumeContext<TSaga> context) => db.SaveChangesAsync(CancellationToken);
+    public async Task Update(SagaConsumeContext<TSaga> context)
+    {
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The endpoint's retry consumes the message again on the saga as it now is.
+            SagaMetrics.ConcurrencyConflicts.Add(1);
+            throw;
+        }
+    }
 
     public async Task Delete(SagaConsumeContext<TSaga> context)
     {

@@ -9,11 +9,13 @@ namespace ImageBus.ServiceDefaults.Sagas;
 /// MassTransit saga persistence on PostgreSQL through EF Core (MassTransit.EntityFrameworkCore is not
 /// available here). Each message is handled in one transaction that first takes a row lock
 /// (<c>SELECT … FOR UPDATE</c>) on the saga, so the many results of one job that arrive together are
-/// applied one after another, on any number of orchestrator instances, with no update lost.
+/// applied one after another, on any number of orchestrator instances, with no update lost
+/// (or, in <see cref="SagaConcurrency.Optimistic"/> mode, checks the row version on save instead).
 /// </summary>
 public sealed class PostgresSagaRepositoryContextFactory<TSaga, TDbContext>(
     IDbContextFactory<TDbContext> contexts,
-    ISagaConsumeContextFactory<DbContext, TSaga> consumeContextFactory) :
+    ISagaConsumeContextFactory<DbContext, TSaga> consumeContextFactory,
+    SagaRepositorySettings<TSaga> settings) :
     ISagaRepositoryContextFactory<TSaga>,
     ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISaga
@@ -25,7 +27,7 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga, TDbContext>(
         await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
-        var repositoryContext = new PostgresSagaRepositoryContext<TSaga, T>(db, context, consumeContextFactory);
+        var repositoryContext = new PostgresSagaRepositoryContext<TSaga, T>(db, context, consumeContextFactory, settings.Concurrency);
         await next.Send(repositoryContext);
 
         await transaction.CommitAsync(context.CancellationToken);
@@ -37,8 +39,8 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga, TDbContext>(
         await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
 
-        var repositoryContext = new PostgresSagaRepositoryContext<TSaga, T>(db, context, consumeContextFactory);
-        var matches = await SagaRows.LockMatching(db, query, context.CancellationToken);
+        var repositoryContext = new PostgresSagaRepositoryContext<TSaga, T>(db, context, consumeContextFactory, settings.Concurrency);
+        var matches = await SagaRows.LoadMatching(db, query, settings.Concurrency, context.CancellationToken);
         await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, matches));
 
         await transaction.CommitAsync(context.CancellationToken);

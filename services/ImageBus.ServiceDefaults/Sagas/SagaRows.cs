@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,14 +7,22 @@ namespace ImageBus.ServiceDefaults.Sagas;
 /// <summary>Row locking for saga tables, named from the EF model so that no SQL repeats a mapping.</summary>
 static class SagaRows
 {
-    /// <summary>Locks the saga's row until the transaction ends, then loads it tracked (with its
-    /// auto-included children). Returns null when there is no such saga yet.</summary>
-    public static async Task<TSaga?> LockAndLoad<TSaga>(DbContext db, Guid correlationId, CancellationToken cancellationToken)
+    /// <summary>Loads the saga tracked (with its auto-included children), in pessimistic mode after
+    /// locking its row until the transaction ends. Returns null when there is no such saga yet.</summary>
+    public static async Task<TSaga?> Load<TSaga>(DbContext db, Guid correlationId, SagaConcurrency concurrency, CancellationToken cancellationToken)
+        where TSaga : class, ISaga =>
+        concurrency == SagaConcurrency.Pessimistic
+            ? await LockAndLoad<TSaga>(db, correlationId, cancellationToken)
+            : await db.Set<TSaga>().SingleOrDefaultAsync(s => s.CorrelationId == correlationId, cancellationToken);
+
+    static async Task<TSaga?> LockAndLoad<TSaga>(DbContext db, Guid correlationId, CancellationToken cancellationToken)
         where TSaga : class, ISaga
     {
+        var started = Stopwatch.GetTimestamp();
         var locked = await db.Database
             .SqlQueryRaw<Guid>(LockStatement<TSaga>(db), correlationId)
             .ToListAsync(cancellationToken);
+        SagaMetrics.RecordLockWait(started);
         if (locked.Count == 0)
         {
             return null;
@@ -22,8 +31,9 @@ static class SagaRows
         return await db.Set<TSaga>().SingleAsync(s => s.CorrelationId == correlationId, cancellationToken);
     }
 
-    /// <summary>Locks every saga a query matches, in key order so two queries never deadlock.</summary>
-    public static async Task<List<TSaga>> LockMatching<TSaga>(DbContext db, ISagaQuery<TSaga> query, CancellationToken cancellationToken)
+    /// <summary>Loads every saga a query matches, locking them in key order so two queries never deadlock.</summary>
+    public static async Task<List<TSaga>> LoadMatching<TSaga>(DbContext db, ISagaQuery<TSaga> query, SagaConcurrency concurrency,
+        CancellationToken cancellationToken)
         where TSaga : class, ISaga
     {
         var ids = await db.Set<TSaga>().AsNoTracking().Where(query.FilterExpression)
@@ -31,7 +41,7 @@ static class SagaRows
         var sagas = new List<TSaga>(ids.Count);
         foreach (var id in ids)
         {
-            var saga = await LockAndLoad<TSaga>(db, id, cancellationToken);
+            var saga = await Load<TSaga>(db, id, concurrency, cancellationToken);
             if (saga is not null)
             {
                 sagas.Add(saga);

@@ -3,17 +3,23 @@ using ImageBus.Gemini;
 using ImageBus.Imaging;
 using ImageBus.ServiceDefaults.Storage;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker.Generation;
 
-/// <summary>Generates one image: Gemini → check and cover-resize → JPEG, WebP and thumbnail in the
-/// blob store → <see cref="ImageGenerated"/>. A failure Gemini or the image reports is answered with
+/// <summary>Generates one image: skip it if the job was cancelled, fetch the source image if the item edits one,
+/// Gemini → check and cover-resize → JPEG, WebP and thumbnail in the blob store → <see cref="ImageGenerated"/> with
+/// the tokens and estimated cost. A failure Gemini, the source image or the image reports is answered with
 /// <see cref="ImageGenerationFailed"/>; anything else is retried by the endpoint and then faulted.</summary>
 public sealed class GenerateImageConsumer(
     GeminiImageGenerator gemini,
     IImageProcessor images,
     IBlobStore blobs,
     PromptBuilder prompts,
+    SourceImageFetcher sourceImages,
+    JobCancellationCheck cancellations,
+    GeminiCostEstimator costs,
+    IOptions<GeminiOptions> geminiOptions,
     TimeProvider clock,
     ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
 {
@@ -23,21 +29,27 @@ public sealed class GenerateImageConsumer(
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
-        var request = new GeminiImageRequest(
-            prompts.Build(command.Item),
-            command.Item.AspectRatio ?? AspectRatios.Square,
-            GeminiImageSize(Math.Max(command.Width, command.Height)));
+        if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
+        {
+            await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls: 0);
+            return;
+        }
+
         var calls = 0;
         try
         {
+            var request = await BuildRequestAsync(command, context.CancellationToken);
+            GeminiUsage? usage = null;
             for (var decodeAttempt = 1; ; decodeAttempt++)
             {
                 var generation = await gemini.GenerateAsync(request, context.CancellationToken);
                 calls += generation.Calls;
+                // Every image Gemini returned is billed, the undecodable one included.
+                usage = Add(usage, generation.Image.Usage);
                 try
                 {
                     var processed = images.Process(generation.Image.Bytes, command.Width, command.Height);
-                    await Store(context, processed, generation.Image.ModelVersion);
+                    await Store(context, processed, generation.Image.ModelVersion, decodeAttempt, usage);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -47,17 +59,32 @@ public sealed class GenerateImageConsumer(
                 }
             }
         }
+        catch (SourceImageException exception)
+        {
+            await Fail(context, exception.Code, exception.Message, exception.IsTransient, calls);
+        }
         catch (GeminiException exception)
         {
             await Fail(context, exception.ErrorCode, exception.Message, exception.IsTransient, calls + exception.Calls);
         }
         catch (ImageProcessingException exception)
         {
-            await Fail(context, "INVALID_IMAGE", exception.Message, transient: false, calls);
+            await Fail(context, WorkerErrorCodes.InvalidImage, exception.Message, transient: false, calls);
         }
     }
 
-    async Task Store(ConsumeContext<GenerateImage> context, ProcessedImage processed, string model)
+    async Task<GeminiImageRequest> BuildRequestAsync(GenerateImage command, CancellationToken ct)
+    {
+        var source = command.Item.SourceImageUrl is { } url ? await sourceImages.FetchAsync(url, ct) : null;
+        return new GeminiImageRequest(
+            prompts.Build(command.Item),
+            command.Item.AspectRatio ?? AspectRatios.Square,
+            GeminiImageSize(Math.Max(command.Width, command.Height)),
+            source?.Bytes,
+            source?.MimeType);
+    }
+
+    async Task Store(ConsumeContext<GenerateImage> context, ProcessedImage processed, string modelVersion, int imagesBilled, GeminiUsage? usage)
     {
         var command = context.Message;
         string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
@@ -68,11 +95,16 @@ public sealed class GenerateImageConsumer(
         await blobs.PutAsync(Key("thumbnail.jpg"), processed.Thumbnail.Bytes, processed.Thumbnail.ContentType, context.CancellationToken);
         await blobs.PutAsync(imageKey, processed.Jpeg.Bytes, processed.Jpeg.ContentType, context.CancellationToken);
 
-        logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes) at {Location}",
-            command.Item.ItemId, command.JobId, processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.Bytes.Length, blobs.Describe(imageKey));
+        // Prices are configured under the model name we call; Gemini's answer may name a more precise version.
+        var configuredModel = geminiOptions.Value.Model;
+        var cost = costs.EstimateUsd(configuredModel, imagesBilled, usage);
+        logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes, {TotalTokens} tokens, {CostUsd} USD) at {Location}",
+            command.Item.ItemId, command.JobId, processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.Bytes.Length,
+            usage?.TotalTokenCount, cost, blobs.Describe(imageKey));
         await context.Publish(new ImageGenerated(
             command.JobId, command.Item.ItemId, command.Attempt, imageKey, processed.Jpeg.Width, processed.Jpeg.Height,
-            processed.Jpeg.Bytes.Length, model, clock.GetUtcNow()));
+            processed.Jpeg.Bytes.Length, modelVersion is { Length: > 0 } ? modelVersion : configuredModel, clock.GetUtcNow(),
+            usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost));
     }
 
     Task Fail(ConsumeContext<GenerateImage> context, string code, string message, bool transient, int calls)
@@ -83,6 +115,16 @@ public sealed class GenerateImageConsumer(
         return context.Publish(new ImageGenerationFailed(
             command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow()));
     }
+
+    static GeminiUsage? Add(GeminiUsage? total, GeminiUsage? call) => (total, call) switch
+    {
+        (null, _) => call,
+        (_, null) => total,
+        _ => new GeminiUsage(
+            total.PromptTokenCount + call.PromptTokenCount,
+            total.CandidatesTokenCount + call.CandidatesTokenCount,
+            total.TotalTokenCount + call.TotalTokenCount),
+    };
 
     /// <summary>The smallest Gemini image size whose long edge covers the requested one.</summary>
     static string GeminiImageSize(int longEdge) => longEdge switch

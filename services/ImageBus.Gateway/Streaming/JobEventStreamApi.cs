@@ -1,0 +1,84 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.ServiceDefaults.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace ImageBus.Gateway.Streaming;
+
+/// <summary><c>GET /v1/jobs/{id}/events</c>: a job's events as Server-Sent Events (<c>id:</c> sequence,
+/// <c>event:</c> type, <c>data:</c> the webhook body), read from job_events so any gateway instance can
+/// serve any job; ends after the job's terminal event; <c>Last-Event-ID</c> resumes after that sequence.</summary>
+public static class JobEventStreamApi
+{
+    static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static RouteHandlerBuilder MapJobEventStream(this IEndpointRouteBuilder app) =>
+        app.MapGet("/v1/jobs/{jobId:guid}/events", Stream).WithTags("Jobs").WithName("StreamJobEvents");
+
+    static async Task<Results<ServerSentEventsResult<string>, NotFound>> Stream(
+        Guid jobId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var known = await db.JobRequests.AnyAsync(r => r.JobId == jobId, cancellationToken)
+            || await db.Jobs.AnyAsync(j => j.CorrelationId == jobId, cancellationToken)
+            || await db.JobEvents.AnyAsync(e => e.JobId == jobId, cancellationToken);
+        return known
+            ? TypedResults.ServerSentEvents(ReadAsync(jobId, long.TryParse(lastEventId, out var after) ? after : 0, contexts, cancellationToken))
+            : TypedResults.NotFound();
+    }
+
+    static async IAsyncEnumerable<SseItem<string>> ReadAsync(
+        Guid jobId, long after, IDbContextFactory<ImageBusDbContext> contexts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            List<JobEventRecord> events;
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                events = await db.JobEvents.AsNoTracking()
+                    .Where(e => e.JobId == jobId && e.Sequence > after)
+                    .OrderBy(e => e.Sequence)
+                    .Take(100)
+                    .ToListAsync(cancellationToken);
+                // A rejected job has no events and never will.
+                if (events.Count == 0 && await db.Jobs.AnyAsync(j => j.CorrelationId == jobId && j.CurrentState == "Rejected", cancellationToken))
+                {
+                    yield break;
+                }
+            }
+
+            foreach (var record in events)
+            {
+                yield return new SseItem<string>(record.Payload, record.Type) { EventId = record.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                after = record.Sequence;
+                if (WebhookEventTypes.Terminal.Contains(record.Type))
+                {
+                    yield break;
+                }
+            }
+
+            if (events.Count == 0 && !await PauseAsync(cancellationToken))
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Waits one poll interval; false when the client went away.</summary>
+    static async Task<bool> PauseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(PollInterval, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

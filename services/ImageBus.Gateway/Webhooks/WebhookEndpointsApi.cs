@@ -1,0 +1,272 @@
+using ImageBus.ServiceDefaults.Hosting;
+using ImageBus.ServiceDefaults.Messaging;
+using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.ServiceDefaults.Webhooks;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Gateway.Webhooks;
+
+/// <summary>Webhook endpoints per tenant (the tenant is the <c>X-Tenant-Id</c> header), their delivery log,
+/// redelivery and recovery, and the secret that signs the webhooks of jobs submitted with their own URL.</summary>
+public static class WebhookEndpointsApi
+{
+    public const string TenantHeader = "X-Tenant-Id";
+
+    public static IServiceCollection AddWebhookEndpointsApi(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<WebhookApiOptions>(WebhookApiOptions.Section);
+        services.AddValidatedOptions<WebhookAddressOptions>(WebhookAddressOptions.Section);
+        services.AddSingleton<WebhookAddressGuard>();
+        services.AddCommandQueue(DeliverWebhook.QueueName);
+        return services;
+    }
+
+    public static RouteGroupBuilder MapWebhookEndpointsApi(this IEndpointRouteBuilder app)
+    {
+        var webhooks = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
+        webhooks.MapPost("/endpoints", Create).WithName("CreateWebhookEndpoint");
+        webhooks.MapGet("/endpoints", List).WithName("ListWebhookEndpoints");
+        webhooks.MapGet("/endpoints/{endpointId:guid}", Get).WithName("GetWebhookEndpoint");
+        webhooks.MapPatch("/endpoints/{endpointId:guid}", Update).WithName("UpdateWebhookEndpoint");
+        webhooks.MapDelete("/endpoints/{endpointId:guid}", Delete).WithName("DeleteWebhookEndpoint");
+        webhooks.MapPost("/endpoints/{endpointId:guid}/rotate-secret", RotateSecret).WithName("RotateWebhookSecret");
+        webhooks.MapGet("/endpoints/{endpointId:guid}/deliveries", ListDeliveries).WithName("ListWebhookDeliveries");
+        webhooks.MapPost("/endpoints/{endpointId:guid}/recover", Recover).WithName("RecoverWebhookDeliveries");
+        webhooks.MapPost("/deliveries/{deliveryId:guid}/redeliver", Redeliver).WithName("RedeliverWebhook");
+        webhooks.MapPost("/job-secret", RotateJobSecret).WithName("RotateJobWebhookSecret");
+        return webhooks;
+    }
+
+    static async Task<Results<Created<CreatedWebhookEndpointResponse>, ValidationProblem>> Create(
+        [FromHeader(Name = TenantHeader)] string tenantId, CreateWebhookEndpointRequest request, WebhookAddressGuard guard,
+        IDbContextFactory<ImageBusDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (await ValidateAsync(request.Url, request.EventTypes, guard, cancellationToken) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var now = clock.GetUtcNow();
+        var endpoint = new WebhookEndpoint
+        {
+            Id = NewId.NextGuid(), TenantId = tenantId, Url = request.Url, Description = request.Description,
+            EventTypes = WebhookEventTypes.Expand(request.EventTypes), Enabled = request.Enabled,
+            Secret = WebhookSecrets.Generate(), CreatedAt = now, UpdatedAt = now,
+        };
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.WebhookEndpoints.Add(endpoint);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/v1/webhooks/endpoints/{endpoint.Id}",
+            new CreatedWebhookEndpointResponse(WebhookEndpointResponse.From(endpoint), endpoint.Secret));
+    }
+
+    static async Task<Ok<List<WebhookEndpointResponse>>> List(
+        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var endpoints = await db.WebhookEndpoints.AsNoTracking()
+            .Where(e => e.TenantId == tenantId && e.JobId == null)
+            .OrderBy(e => e.CreatedAt)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(endpoints.Select(WebhookEndpointResponse.From).ToList());
+    }
+
+    static async Task<Results<Ok<WebhookEndpointResponse>, NotFound>> Get(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<ImageBusDbContext> contexts,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
+        return endpoint is null ? TypedResults.NotFound() : TypedResults.Ok(WebhookEndpointResponse.From(endpoint));
+    }
+
+    static async Task<Results<Ok<WebhookEndpointResponse>, NotFound, ValidationProblem>> Update(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, UpdateWebhookEndpointRequest request,
+        WebhookAddressGuard guard, IDbContextFactory<ImageBusDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
+        if (endpoint is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (await ValidateAsync(request.Url ?? endpoint.Url, request.EventTypes, guard, cancellationToken) is { } invalid)
+        {
+            return invalid;
+        }
+
+        endpoint.Url = request.Url ?? endpoint.Url;
+        endpoint.Description = request.Description ?? endpoint.Description;
+        endpoint.EventTypes = request.EventTypes is null ? endpoint.EventTypes : WebhookEventTypes.Expand(request.EventTypes);
+        if (request.Enabled is { } enabled && enabled != endpoint.Enabled)
+        {
+            endpoint.Enabled = enabled;
+            endpoint.DisabledReason = enabled ? null : "disabled through the API";
+            endpoint.FailingSince = null;
+        }
+
+        endpoint.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(WebhookEndpointResponse.From(endpoint));
+    }
+
+    static async Task<Results<NoContent, NotFound>> Delete(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<ImageBusDbContext> contexts,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var deleted = await db.WebhookEndpoints
+            .Where(e => e.Id == endpointId && e.TenantId == tenantId && e.JobId == null)
+            .ExecuteDeleteAsync(cancellationToken);
+        return deleted == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+    }
+
+    static async Task<Results<Ok<WebhookSecretResponse>, NotFound>> RotateSecret(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<ImageBusDbContext> contexts,
+        IOptions<WebhookApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
+        if (endpoint is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var now = clock.GetUtcNow();
+        endpoint.PreviousSecret = endpoint.Secret;
+        endpoint.PreviousSecretExpiresAt = now + options.Value.PreviousSecretLifetime;
+        endpoint.Secret = WebhookSecrets.Generate();
+        endpoint.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new WebhookSecretResponse(endpoint.Secret, endpoint.PreviousSecretExpiresAt));
+    }
+
+    /// <summary>Creates or rotates the tenant's secret for the webhooks of jobs submitted with a <c>webhookUrl</c>.
+    /// Until a tenant has one, those webhooks are sent unsigned.</summary>
+    static async Task<Ok<WebhookSecretResponse>> RotateJobSecret(
+        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<ImageBusDbContext> contexts,
+        IOptions<WebhookApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var secret = await db.WebhookTenantSecrets.SingleOrDefaultAsync(s => s.TenantId == tenantId, cancellationToken);
+        if (secret is null)
+        {
+            secret = new WebhookTenantSecret { TenantId = tenantId, CreatedAt = now };
+            db.WebhookTenantSecrets.Add(secret);
+        }
+        else
+        {
+            secret.PreviousSecret = secret.Secret;
+            secret.PreviousSecretExpiresAt = now + options.Value.PreviousSecretLifetime;
+        }
+
+        secret.Secret = WebhookSecrets.Generate();
+        secret.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new WebhookSecretResponse(secret.Secret, secret.PreviousSecretExpiresAt));
+    }
+
+    static async Task<Results<Ok<List<WebhookDeliveryResponse>>, NotFound, ValidationProblem>> ListDeliveries(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, string? status, DateTimeOffset? since, int? limit,
+        IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+    {
+        if (status is not null && !WebhookDeliveryStatuses.All.Contains(status))
+        {
+            return Invalid("status", $"must be one of {string.Join(", ", WebhookDeliveryStatuses.All)}");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await FindAsync(db, tenantId, endpointId, cancellationToken) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var deliveries = await db.WebhookDeliveries.AsNoTracking().Include(d => d.AttemptLog)
+            .Where(d => d.EndpointId == endpointId)
+            .Where(d => status == null || d.Status == status)
+            .Where(d => since == null || d.CreatedAt >= since)
+            .OrderBy(d => d.CreatedAt).ThenBy(d => d.JobId).ThenBy(d => d.Sequence)
+            .Take(Math.Clamp(limit ?? 100, 1, 1000))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(deliveries.Select(WebhookDeliveryResponse.From).ToList());
+    }
+
+    static async Task<Results<Accepted, NotFound>> Redeliver(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid deliveryId, IDbContextFactory<ImageBusDbContext> contexts,
+        ISendEndpointProvider sender, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var requeued = await db.WebhookDeliveries
+            .Where(d => d.Id == deliveryId && db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && e.TenantId == tenantId))
+            .ExecuteUpdateAsync(Requeue, cancellationToken);
+        if (requeued == 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await SendAsync(sender, [deliveryId], cancellationToken);
+        return TypedResults.Accepted($"/v1/webhooks/deliveries/{deliveryId}");
+    }
+
+    /// <summary>Queues again every delivery of the endpoint since <paramref name="since"/> that is dead or
+    /// waiting for a retry; they go out in order per job, as new ones do.</summary>
+    static async Task<Results<Ok<RecoverDeliveriesResponse>, NotFound>> Recover(
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, DateTimeOffset since,
+        IDbContextFactory<ImageBusDbContext> contexts, ISendEndpointProvider sender, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await FindAsync(db, tenantId, endpointId, cancellationToken) is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var failed = db.WebhookDeliveries.Where(d => d.EndpointId == endpointId && d.CreatedAt >= since
+            && (d.Status == WebhookDeliveryStatuses.Dead || (d.Status == WebhookDeliveryStatuses.Pending && d.Attempts > 0)));
+        var ids = await failed.OrderBy(d => d.JobId).ThenBy(d => d.Sequence).Select(d => d.Id).ToListAsync(cancellationToken);
+        await db.WebhookDeliveries.Where(d => ids.Contains(d.Id)).ExecuteUpdateAsync(Requeue, cancellationToken);
+        await SendAsync(sender, ids, cancellationToken);
+        return TypedResults.Ok(new RecoverDeliveriesResponse(ids.Count));
+    }
+
+    static void Requeue(UpdateSettersBuilder<WebhookDelivery> delivery) => delivery
+        .SetProperty(d => d.Status, WebhookDeliveryStatuses.Pending)
+        .SetProperty(d => d.Attempts, 0)
+        .SetProperty(d => d.NextAttemptAt, DateTimeOffset.UtcNow)
+        .SetProperty(d => d.FinishedAt, (DateTimeOffset?)null);
+
+    static async Task SendAsync(ISendEndpointProvider sender, IEnumerable<Guid> deliveryIds, CancellationToken cancellationToken)
+    {
+        var endpoint = await sender.GetSendEndpoint(DeliverWebhook.Address);
+        foreach (var id in deliveryIds)
+        {
+            await endpoint.Send(new DeliverWebhook(id), cancellationToken);
+        }
+    }
+
+    static Task<WebhookEndpoint?> FindAsync(ImageBusDbContext db, string tenantId, Guid endpointId, CancellationToken cancellationToken) =>
+        db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == endpointId && e.TenantId == tenantId && e.JobId == null, cancellationToken);
+
+    static async Task<ValidationProblem?> ValidateAsync(
+        string url, IReadOnlyList<string>? eventTypes, WebhookAddressGuard guard, CancellationToken cancellationToken)
+    {
+        if (await guard.CheckAsync(url, cancellationToken) is { } refusal)
+        {
+            return Invalid("url", refusal);
+        }
+
+        var unknown = WebhookEventTypes.Unknown(eventTypes).ToList();
+        return unknown.Count == 0
+            ? null
+            : Invalid("eventTypes", $"unknown event types {string.Join(", ", unknown)}; known: {string.Join(", ", WebhookEventTypes.FilterNames)}");
+    }
+
+    static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid.");
+}

@@ -1,0 +1,16 @@
+using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.ServiceDefaults.Sagas;
+using MassTransit;
+
+namespace ImageBus.Orchestrator.Tenants;
+
+/// <summary>Endpoint settings of the tenant slot saga (queue <c>tenant-slots</c>).</summary>
+public sealed class TenantSlotsDefinition : SagaDefinition<TenantSlots>
+{
+    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TenantSlots> sagaConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseSagaPersistenceRetry();
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

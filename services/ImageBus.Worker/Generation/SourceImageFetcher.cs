@@ -1,0 +1,102 @@
+using ImageBus.Imaging;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Worker.Generation;
+
+/// <summary>An image to edit or enhance, as fetched and checked.</summary>
+public sealed record SourceImage(byte[] Bytes, string MimeType);
+
+/// <summary>A source image could not be used; <see cref="Code"/> is one of <see cref="WorkerErrorCodes"/>.</summary>
+public sealed class SourceImageException(string code, string message, bool isTransient, Exception? innerException = null)
+    : Exception(message, innerException)
+{
+    public string Code { get; } = code;
+    public bool IsTransient { get; } = isTransient;
+}
+
+/// <summary>Downloads the source image of an edit/enhance item (http or https only, at most
+/// <see cref="WorkerOptions.SourceImageMaxBytes"/>, within <see cref="WorkerOptions.SourceImageTimeout"/>) and
+/// checks it is a PNG, JPEG or WebP within the pixel limit before it goes to Gemini. Used as a typed HttpClient.</summary>
+public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, IOptions<WorkerOptions> options)
+{
+    public async Task<SourceImage> FetchAsync(string url, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw Invalid($"the source image URL '{url}' is not an absolute http or https URL");
+        }
+
+        // Our own deadline over headers and body alike: a slow server cannot hold a worker slot.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(options.Value.SourceImageTimeout);
+        byte[] bytes;
+        try
+        {
+            using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                var message = $"the source image {uri} answered HTTP {status}";
+                throw status is 408 or 429 || status >= 500 ? Unavailable(message) : Invalid(message);
+            }
+
+            bytes = await ReadLimitedAsync(response.Content, uri, deadline.Token);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw Unavailable($"the source image {uri} did not arrive within {options.Value.SourceImageTimeout.TotalSeconds:0.###} s", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw Unavailable($"the source image {uri} could not be fetched: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var info = images.Inspect(bytes);
+            return new SourceImage(bytes, info.Format switch
+            {
+                ImageFormat.Png => "image/png",
+                ImageFormat.Jpeg => "image/jpeg",
+                _ => "image/webp",
+            });
+        }
+        catch (ImageProcessingException ex)
+        {
+            throw Invalid($"the source image {uri} is not usable: {ex.Message}", ex);
+        }
+    }
+
+    async Task<byte[]> ReadLimitedAsync(HttpContent content, Uri uri, CancellationToken ct)
+    {
+        var limit = options.Value.SourceImageMaxBytes;
+        var tooLarge = $"the source image {uri} is larger than {limit} bytes";
+        if (content.Headers.ContentLength > limit)
+        {
+            throw Invalid(tooLarge);
+        }
+
+        // The declared length may be absent or wrong: count what actually arrives.
+        await using var body = await content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81_920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw Invalid(tooLarge);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    static SourceImageException Invalid(string message, Exception? inner = null) =>
+        new(WorkerErrorCodes.SourceImageInvalid, message, isTransient: false, inner);
+
+    static SourceImageException Unavailable(string message, Exception? inner = null) =>
+        new(WorkerErrorCodes.SourceImageUnavailable, message, isTransient: true, inner);
+}

@@ -1,0 +1,53 @@
+using ImageBus.ServiceDefaults.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Notifier.Tests;
+
+public sealed class WebhookAddressGuardTests
+{
+    static WebhookAddressGuard Guard(params string[] allowed) =>
+        new(Options.Create(new WebhookAddressOptions { AllowedHosts = allowed }));
+
+    [Theory]
+    [InlineData("http://127.0.0.1/hook")]
+    [InlineData("http://localhost:8080/hook")]
+    [InlineData("http://10.1.2.3/hook")]
+    [InlineData("http://172.16.0.1/hook")]
+    [InlineData("http://192.168.1.10/hook")]
+    [InlineData("http://100.64.0.1/hook")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://0.0.0.0/hook")]
+    [InlineData("http://224.0.0.1/hook")]
+    [InlineData("http://[::1]/hook")]
+    [InlineData("http://[::]/hook")]
+    [InlineData("http://[fe80::1]/hook")]
+    [InlineData("http://[fd00:ec2::254]/latest/meta-data/")]
+    [InlineData("http://[::ffff:127.0.0.1]/hook")]
+    [InlineData("http://[ff02::1]/hook")]
+    [InlineData("ftp://93.184.216.34/hook")]
+    [InlineData("http://user:pass@93.184.216.34/hook")]
+    [InlineData("not a url")]
+    public async Task Internal_and_malformed_addresses_are_refused(string url)
+    {
+        Assert.NotNull(await Guard().CheckAsync(url, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("https://93.184.216.34/hook")]
+    [InlineData("http://[2606:2800:220:1:248:1893:25c8:1946]/hook")]
+    public async Task Public_addresses_are_allowed(string url)
+    {
+        Assert.Null(await Guard().CheckAsync(url, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_allowlist_lets_through_exactly_what_it_names()
+    {
+        var guard = Guard("127.0.0.1/32", "localhost");
+
+        Assert.Null(await guard.CheckAsync("http://127.0.0.1:5000/hook", CancellationToken.None));
+        Assert.Null(await guard.CheckAsync("http://localhost:5000/hook", CancellationToken.None));
+        Assert.NotNull(await guard.CheckAsync("http://127.0.0.2:5000/hook", CancellationToken.None));
+        Assert.NotNull(await guard.CheckAsync("http://169.254.169.254/", CancellationToken.None));
+    }
+}

@@ -1,0 +1,64 @@
+using ImageBus.Contracts;
+
+namespace ImageBus.Orchestrator.Tests;
+
+public sealed class JobStartTests
+{
+    /// <summary>Output size per aspect ratio at the default long edge of 1024 pixels, worked out by hand.</summary>
+    static readonly Dictionary<string, (int Width, int Height)> Sizes = new()
+    {
+        ["1:1"] = (1024, 1024),
+        ["3:4"] = (768, 1024),
+        ["16:9"] = (1024, 576),
+        ["4:3"] = (1024, 768),
+        ["9:16"] = (576, 1024),
+    };
+
+    [Fact]
+    public async Task A_valid_case_is_accepted_and_each_item_is_sent_to_the_workers_once()
+    {
+        await using var jobs = await JobHarness.Start();
+        var command = Cases.Valid(Guid.NewGuid());
+
+        await jobs.Publish(command);
+
+        var saga = await jobs.InState(command.JobId, machine => machine.Generating);
+        Assert.Equal(14, saga.Images.Count);
+        var sent = await jobs.Commands();
+        Assert.Equal(14, sent.Count);
+        foreach (var item in command.Items)
+        {
+            var generate = Assert.Single(sent, c => c.Item.ItemId == item.ItemId);
+            var ratio = item.AspectRatio ?? AspectRatios.Square;
+            Assert.Equal(item with { AspectRatio = ratio }, generate.Item);
+            Assert.Equal((command.JobId, Cases.TenantId, Cases.CaseId, 1), (generate.JobId, generate.TenantId, generate.CaseId, generate.Attempt));
+            Assert.Equal(Sizes[ratio], (generate.Width, generate.Height));
+        }
+
+        var accepted = Assert.Single(await jobs.Published<JobAccepted>());
+        var total = new JobCounts(14, 0, 0, 0, 0);
+        Assert.Equal(new JobSnapshot(command.JobId, Cases.TenantId, Cases.CaseId, JobStatuses.Pending, 1, total, JobHarness.Now), accepted.Job);
+        Assert.Equal(Cases.WebhookUrl, accepted.WebhookUrl);
+        var started = Assert.Single(await jobs.Published<JobStarted>());
+        Assert.Equal(new JobSnapshot(command.JobId, Cases.TenantId, Cases.CaseId, JobStatuses.Generating, 2, total, JobHarness.Now), started.Job);
+    }
+
+    [Fact]
+    public async Task A_repeated_case_for_the_same_job_creates_one_saga_and_sends_each_item_once()
+    {
+        await using var jobs = await JobHarness.Start();
+        var command = Cases.Valid(Guid.NewGuid());
+
+        await jobs.Publish(command);
+        await jobs.Publish(command);
+
+        await jobs.InState(command.JobId, machine => machine.Generating);
+        Assert.Equal(2, await jobs.Consumed<GenerateCaseImages>(c => c.JobId == command.JobId));
+        Assert.Equal(1, await jobs.Created(command.JobId));
+        var sent = await jobs.Commands();
+        Assert.Equal(command.Items.Select(i => i.ItemId).Order(), sent.Select(c => c.Item.ItemId).Order());
+        Assert.Single(await jobs.Published<JobAccepted>());
+        Assert.Single(await jobs.Published<JobStarted>());
+        Assert.Empty(await jobs.Faults());
+    }
+}

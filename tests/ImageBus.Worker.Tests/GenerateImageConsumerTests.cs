@@ -1,0 +1,134 @@
+using ImageBus.Contracts;
+using ImageBus.Imaging;
+using ImageBus.ServiceDefaults.Storage;
+using ImageBus.Worker.Generation;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImageBus.Worker.Tests;
+
+/// <summary>The real consumer on the MassTransit test harness, with the real FakeGemini, libvips, PostgreSQL and
+/// filesystem blob store.</summary>
+public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFixture<WorkerFixture>, IAsyncLifetime
+{
+    private ServiceProvider services = null!;
+    private ITestHarness harness = null!;
+
+    public async Task InitializeAsync()
+    {
+        services = fixture.Services();
+        harness = services.GetRequiredService<ITestHarness>();
+        await harness.Start();
+    }
+
+    public async Task DisposeAsync() => await services.DisposeAsync();
+
+    [Fact]
+    public async Task A_generated_image_is_stored_three_ways_and_reported_with_its_size_tokens_and_cost()
+    {
+        var command = WorkerFixture.Command("a lighthouse at dusk");
+
+        var generated = Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+
+        Assert.Equal((512, 288), (generated.Width, generated.Height));
+        Assert.Equal(WorkerFixture.Model, generated.Model);
+        Assert.Equal(BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, 1, "image.jpg"), generated.Location);
+        // FakeGemini bills a token a word of the prompt and 1290 per image, as Gemini does.
+        Assert.Equal((4, 1290, 1294), (generated.PromptTokens, generated.CandidatesTokens, generated.TotalTokens));
+        Assert.Equal(WorkerFixture.PricePerImage, generated.EstimatedCostUsd);
+        Assert.Equal([Variant(command, "image.jpg"), Variant(command, "image.webp"), Variant(command, "thumbnail.jpg")], fixture.FilesOf(command));
+
+        var images = services.GetRequiredService<IImageProcessor>();
+        var jpeg = await File.ReadAllBytesAsync(Path.Combine(fixture.StorageRoot, generated.Location));
+        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 512, 288), images.Inspect(jpeg));
+        Assert.Equal(generated.SizeBytes, jpeg.Length);
+    }
+
+    [Fact]
+    public async Task A_permanent_gemini_error_is_reported_with_its_code_at_once()
+    {
+        var failed = Assert.IsType<ImageGenerationFailed>(
+            await WorkerFixture.ProcessAsync(harness, WorkerFixture.Command("a lighthouse [fake:error=400]")));
+
+        Assert.Equal(("INVALID_ARGUMENT", false, 1), (failed.ErrorCode, failed.Transient, failed.Calls));
+    }
+
+    [Fact]
+    public async Task A_corrupt_image_is_asked_for_once_more_then_failed_as_invalid()
+    {
+        var command = WorkerFixture.Command("a lighthouse [fake:corrupt]");
+
+        var failed = Assert.IsType<ImageGenerationFailed>(await WorkerFixture.ProcessAsync(harness, command));
+
+        Assert.Equal((WorkerErrorCodes.InvalidImage, false, 2), (failed.ErrorCode, failed.Transient, failed.Calls));
+        Assert.Empty(fixture.FilesOf(command));
+    }
+
+    [Fact]
+    public async Task A_redelivered_command_leaves_one_set_of_files_and_no_temporary_ones()
+    {
+        var command = WorkerFixture.Command("a lighthouse in fog");
+
+        Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+        Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command, answers: 2));
+
+        Assert.Equal([Variant(command, "image.jpg"), Variant(command, "image.webp"), Variant(command, "thumbnail.jpg")], fixture.FilesOf(command));
+    }
+
+    [Fact]
+    public async Task An_image_of_a_cancelled_job_is_skipped_without_calling_gemini()
+    {
+        var command = WorkerFixture.Command("a lighthouse [fake:error=500]");
+        await fixture.InsertJobAsync(command.JobId, "Cancelled");
+
+        var failed = Assert.IsType<ImageGenerationFailed>(await WorkerFixture.ProcessAsync(harness, command));
+
+        // [fake:error=500] would have answered INTERNAL after retries had Gemini been called.
+        Assert.Equal((WorkerErrorCodes.Cancelled, false, 0), (failed.ErrorCode, failed.Transient, failed.Calls));
+        Assert.Empty(fixture.FilesOf(command));
+    }
+
+    [Fact]
+    public async Task An_image_of_a_running_job_is_generated()
+    {
+        var command = WorkerFixture.Command("a lighthouse at noon");
+        await fixture.InsertJobAsync(command.JobId, "Generating");
+
+        Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+    }
+
+    [Fact]
+    public async Task The_source_image_goes_to_gemini_with_the_prompt()
+    {
+        const string Prompt = "make it look like an old photograph";
+        var red = WorkerFixture.Command(Prompt, $"{fixture.SourcesUrl}/red.png");
+        var blue = WorkerFixture.Command(Prompt, $"{fixture.SourcesUrl}/blue.png");
+        var none = WorkerFixture.Command(Prompt);
+
+        var outputs = new List<string>();
+        foreach (var command in new[] { red, blue, none })
+        {
+            var generated = Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+            outputs.Add(Convert.ToHexString(await File.ReadAllBytesAsync(Path.Combine(fixture.StorageRoot, generated.Location))));
+        }
+
+        // FakeGemini paints from everything it was sent: same prompt, different source, different picture.
+        Assert.Equal(3, outputs.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("/text", WorkerErrorCodes.SourceImageInvalid, false)]
+    [InlineData("/missing.png", WorkerErrorCodes.SourceImageInvalid, false)]
+    [InlineData("/huge.png", WorkerErrorCodes.SourceImageInvalid, false)]
+    [InlineData("/overloaded.png", WorkerErrorCodes.SourceImageUnavailable, true)]
+    public async Task An_unusable_source_image_fails_the_image_before_gemini_is_called(string path, string code, bool transient)
+    {
+        var failed = Assert.IsType<ImageGenerationFailed>(
+            await WorkerFixture.ProcessAsync(harness, WorkerFixture.Command("restore it [fake:error=500]", fixture.SourcesUrl + path)));
+
+        Assert.Equal((code, transient, 0), (failed.ErrorCode, failed.Transient, failed.Calls));
+    }
+
+    private static string Variant(GenerateImage command, string variant) =>
+        Path.Combine(command.Item.ItemId, "attempt-1", variant);
+}

@@ -2,6 +2,7 @@ using ImageBus.Notifier.Webhooks;
 using ImageBus.ServiceDefaults.Hosting;
 using ImageBus.ServiceDefaults.Messaging;
 using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.ServiceDefaults.Scheduling;
 using ImageBus.ServiceDefaults.Webhooks;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +15,12 @@ public static class NotifierExtensions
     {
         services.AddWebhookDelivery(configuration);
         services.AddCommandQueue(DeliverWebhook.QueueName);
-        services.AddImageBusMessaging(bus => bus.AddWebhookConsumers());
+        services.AddImageBusMessaging(bus =>
+        {
+            // Retries are scheduled durably in PostgreSQL; the orchestrator's dispatcher sends them when due.
+            bus.AddPostgresMessageScheduler();
+            bus.AddWebhookConsumers();
+        });
         return services;
     }
 

@@ -42,7 +42,7 @@ public static class WorkerExtensions
             var model = provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model;
             return new SharedRateLimiter(
                 provider.GetRequiredService<IDbContextFactory<ImageBusDbContext>>(),
-                SharedRateLimit.PerMinute($"gemini:{model}", worker.RequestsPerMinute, worker.RateLimitWindow),
+                SharedRateLimit.PerMinute($"gemini:{model}", worker.RequestsPerMinute),
                 provider.GetRequiredService<ILogger<SharedRateLimiter>>());
         });
         services.AddGeminiClient(configuration);

@@ -32,5 +32,24 @@ static class SampleCases
         return request;
     }
 
+    /// <summary>Adds a FakeGemini fault marker to every item.</summary>
+    public static JsonObject WithFaultOnAll(this JsonObject request, string marker) =>
+        request.WithFault(marker, request["items"]!.AsArray().Select(i => (string)i!["itemId"]!).ToArray());
+
+    /// <summary>A small case of a given tenant.</summary>
+    public static JsonObject Small(string tenantId, int items) => new()
+    {
+        ["tenantId"] = tenantId,
+        ["caseId"] = $"case-{Guid.NewGuid():N}",
+        ["imageSize"] = 128,
+        ["items"] = new JsonArray(Enumerable.Range(1, items).Select(i => (JsonNode)new JsonObject
+        {
+            ["itemId"] = $"item-{i}",
+            ["kind"] = "evidence",
+            ["name"] = $"Item {i}",
+            ["description"] = "a small object",
+        }).ToArray()),
+    };
+
     public static IEnumerable<JsonElement> Images(this JsonElement status) => status.GetProperty("images").EnumerateArray();
 }

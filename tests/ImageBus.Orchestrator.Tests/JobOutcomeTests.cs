@@ -6,15 +6,13 @@ namespace ImageBus.Orchestrator.Tests;
 
 public sealed class JobOutcomeTests
 {
-    static readonly Dictionary<string, string> NoFailures = [];
-
     [Fact]
     public async Task All_images_generated_completes_the_job_with_gapless_event_sequences()
     {
         await using var jobs = await JobHarness.Start();
         var command = await jobs.StartJob();
 
-        await jobs.PublishAll(Cases.Results(command, NoFailures));
+        await jobs.PublishAll(Cases.Results(command, Cases.NoFailures));
 
         await jobs.InState(command.JobId, machine => machine.Completed);
         var completed = Assert.Single(await jobs.Published<JobCompleted>());

@@ -17,7 +17,7 @@ public sealed class RejectionTests
     [InlineData("several problems", "items[1].itemId: 'evidence-01' is used", "items[1].kind: 'portrait' is not one of", "items[2].prompt: is required")]
     public async Task An_invalid_case_is_rejected_with_every_error_and_no_work(string problem, params string[] errors)
     {
-        await using var jobs = await JobHarness.Start(MaxItems);
+        await using var jobs = await JobHarness.Start(options => options.MaxItems = MaxItems);
         var command = Cases.Valid(Guid.NewGuid()) with { Items = InvalidItems(problem) };
 
         await jobs.Publish(command);
@@ -29,6 +29,25 @@ public sealed class RejectionTests
         Assert.All(errors.Zip(rejected.Errors), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
         Assert.Empty(await jobs.Commands());
         Assert.Empty(await jobs.JobEvents(command.JobId));
+    }
+
+    /// <summary>A case published straight to the broker without a job id: the saga takes the message id
+    /// as the job's id, only so that it can reject the case under it.</summary>
+    [Fact]
+    public async Task A_case_without_a_job_id_is_rejected_under_its_message_id()
+    {
+        await using var jobs = await JobHarness.Start();
+        var messageId = Guid.NewGuid();
+
+        await jobs.Publish(Cases.Valid(Guid.Empty), messageId);
+
+        var rejected = Assert.Single(await jobs.Published<CaseImagesRejected>());
+        Assert.Equal((messageId, Cases.TenantId, Cases.CaseId), (rejected.JobId, rejected.TenantId, rejected.CaseId));
+        Assert.Equal(["jobId: must be a non-empty id"], rejected.Errors);
+        await jobs.InState(messageId, machine => machine.Rejected);
+        Assert.Empty(await jobs.Commands());
+        Assert.Empty(await jobs.JobEvents(messageId));
+        Assert.Empty(await jobs.Faults());
     }
 
     static IReadOnlyList<CaseImageItem> InvalidItems(string problem) => problem switch

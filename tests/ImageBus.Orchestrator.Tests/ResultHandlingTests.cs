@@ -57,9 +57,7 @@ public sealed class ResultHandlingTests
     public async Task Results_after_the_job_completed_are_ignored()
     {
         await using var jobs = await JobHarness.Start();
-        var command = await jobs.StartJob();
-        await jobs.PublishAll(Cases.Results(command, new Dictionary<string, string>()));
-        await jobs.WaitFor<JobCompleted>();
+        var command = await jobs.RunJob(Cases.NoFailures);
         var late = Cases.Generated(command.JobId, "evidence-01");
 
         await jobs.Publish(late);

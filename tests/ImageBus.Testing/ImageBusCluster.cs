@@ -14,8 +14,8 @@ public sealed class ImageBusCluster : IAsyncDisposable
     readonly Dictionary<string, ServiceProcess> services = [];
     readonly Dictionary<string, string> environment;
 
-    ImageBusCluster(TestDatabase database, TestVirtualHost virtualHost, string storageRoot, int gatewayPort, int fakeGeminiPort,
-        IReadOnlyDictionary<string, string> overrides)
+    ImageBusCluster(TestDatabase database, TestVirtualHost virtualHost, BrokerPorts broker, string storageRoot, int gatewayPort,
+        int fakeGeminiPort, IReadOnlyDictionary<string, string> overrides)
     {
         Database = database;
         VirtualHost = virtualHost;
@@ -26,7 +26,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
         environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__ImageBus"] = database.ConnectionString,
-            ["RabbitMq__Port"] = TestServers.AmqpPort.ToString(),
+            ["RabbitMq__Port"] = broker.Amqp.ToString(),
             ["RabbitMq__VirtualHost"] = virtualHost.Name,
             ["Storage__Root"] = storageRoot,
             ["Gemini__BaseUrl"] = FakeGeminiUrl,
@@ -55,13 +55,15 @@ public sealed class ImageBusCluster : IAsyncDisposable
     public HttpClient Gateway { get; }
 
     /// <summary>Starts every service; <paramref name="settings"/> override configuration keys
-    /// (as environment variables, e.g. <c>Worker__Concurrency</c>) for all of them.</summary>
-    public static async Task<ImageBusCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// (as environment variables, e.g. <c>Worker__Concurrency</c>) for all of them. The cluster uses
+    /// the shared broker unless given one of its own.</summary>
+    public static async Task<ImageBusCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null, BrokerPorts? broker = null)
     {
+        broker ??= TestServers.SharedBroker;
         var database = await TestDatabase.CreateAsync();
-        var virtualHost = await TestVirtualHost.CreateAsync();
+        var virtualHost = await TestVirtualHost.CreateAsync(broker);
         var storage = Directory.CreateTempSubdirectory("imagebus-blobs-").FullName;
-        var cluster = new ImageBusCluster(database, virtualHost, storage, FreePort.Next(), FreePort.Next(),
+        var cluster = new ImageBusCluster(database, virtualHost, broker, storage, FreePort.Next(), FreePort.Next(),
             settings ?? new Dictionary<string, string>());
         try
         {

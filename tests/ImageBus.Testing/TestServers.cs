@@ -7,9 +7,15 @@ public static class TestServers
     public static int AmqpPort { get; } = Port("IMAGEBUS_AMQP_PORT", 5673);
     public static int RabbitManagementPort { get; } = Port("IMAGEBUS_RABBIT_MGMT_PORT", 15673);
 
+    /// <summary>The broker every test shares unless it starts one of its own (<see cref="TestBroker"/>).</summary>
+    public static BrokerPorts SharedBroker { get; } = new(AmqpPort, RabbitManagementPort);
+
     public static string PostgresConnectionString(string database) =>
         $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username=postgres;Maximum Pool Size=200";
 
     static int Port(string variable, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) ? port : fallback;
 }
+
+/// <summary>Where one RabbitMQ broker listens: AMQP and the management API.</summary>
+public sealed record BrokerPorts(int Amqp, int Management);

@@ -18,9 +18,9 @@ public sealed class TestVirtualHost : IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<TestVirtualHost> CreateAsync()
+    public static async Task<TestVirtualHost> CreateAsync(BrokerPorts? broker = null)
     {
-        var management = CreateManagementClient();
+        var management = CreateManagementClient(broker ?? TestServers.SharedBroker);
         var virtualHost = new TestVirtualHost($"imagebus-test-{Guid.NewGuid():N}", management);
         (await management.PutAsync($"api/vhosts/{virtualHost.Name}", null)).EnsureSuccessStatusCode();
         (await management.PutAsJsonAsync($"api/permissions/{virtualHost.Name}/guest",
@@ -50,9 +50,9 @@ public sealed class TestVirtualHost : IAsyncDisposable
         }
     }
 
-    static HttpClient CreateManagementClient()
+    static HttpClient CreateManagementClient(BrokerPorts broker)
     {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{TestServers.RabbitManagementPort}/") };
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{broker.Management}/") };
         client.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
         return client;

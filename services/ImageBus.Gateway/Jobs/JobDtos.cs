@@ -10,7 +10,8 @@ public sealed record SubmitJobRequest(
     int? ImageSize = null,
     string? WebhookUrl = null,
     string? IdempotencyKey = null,
-    int? DeadlineSeconds = null);
+    int? DeadlineSeconds = null,
+    IReadOnlyList<string>? WebhookEvents = null);
 
 /// <summary>Answer of <c>POST /v1/jobs</c>: where to follow the job.</summary>
 public sealed record JobAcceptedResponse(Guid JobId, string Status, string StatusUrl);

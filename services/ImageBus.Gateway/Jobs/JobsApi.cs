@@ -41,7 +41,7 @@ public static class JobsApi
             : NewId.NextGuid();
         var command = new GenerateCaseImages(
             jobId, request.TenantId, request.CaseId, request.Items ?? [], request.ImageSize, request.WebhookUrl,
-            idempotencyKey, request.DeadlineSeconds);
+            idempotencyKey, request.DeadlineSeconds, request.WebhookEvents);
         var errors = CaseValidator.Validate(command, options.Value);
         if (errors.Count > 0)
         {

@@ -15,6 +15,10 @@ public static class JobEventStreamApi
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The notifier may record a job's events out of order; a missing sequence is waited for this
+    /// long, so the stream stays in order, before it is skipped.</summary>
+    static readonly TimeSpan MissingEventWait = TimeSpan.FromSeconds(10);
+
     public static RouteHandlerBuilder MapJobEventStream(this IEndpointRouteBuilder app) =>
         app.MapGet("/v1/jobs/{jobId:guid}/events", Stream).WithTags("Jobs").WithName("StreamJobEvents");
 
@@ -34,6 +38,7 @@ public static class JobEventStreamApi
     static async IAsyncEnumerable<SseItem<string>> ReadAsync(
         Guid jobId, long after, IDbContextFactory<ImageBusDbContext> contexts, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        DateTimeOffset? missingSince = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             List<JobEventRecord> events;
@@ -51,8 +56,16 @@ public static class JobEventStreamApi
                 }
             }
 
+            var waitingForMissing = false;
             foreach (var record in events)
             {
+                if (record.Sequence != after + 1 && (missingSince ??= DateTimeOffset.UtcNow) + MissingEventWait > DateTimeOffset.UtcNow)
+                {
+                    waitingForMissing = true;
+                    break;
+                }
+
+                missingSince = null;
                 yield return new SseItem<string>(record.Payload, record.Type) { EventId = record.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 after = record.Sequence;
                 if (WebhookEventTypes.Terminal.Contains(record.Type))
@@ -61,7 +74,7 @@ public static class JobEventStreamApi
                 }
             }
 
-            if (events.Count == 0 && !await PauseAsync(cancellationToken))
+            if ((events.Count == 0 || waitingForMissing) && !await PauseAsync(cancellationToken))
             {
                 yield break;
             }

@@ -16,6 +16,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         job.TenantId = command.TenantId ?? "";
         job.CaseId = command.CaseId ?? "";
         job.WebhookUrl = command.WebhookUrl;
+        job.WebhookEvents = command.WebhookEvents?.ToList();
         job.IdempotencyKey = command.IdempotencyKey;
         job.ImageSize = command.ImageSize ?? options.DefaultImageSize;
         job.CreatedAt = now;
@@ -52,7 +53,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         }).ToList();
     }
 
-    public JobAccepted Accepted(JobState job) => new(Snapshot(job), job.WebhookUrl);
+    public JobAccepted Accepted(JobState job) => new(Snapshot(job), job.WebhookUrl, job.WebhookEvents);
 
     public Task Reject(BehaviorContext<JobState, GenerateCaseImages> context)
     {
@@ -77,8 +78,11 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         var overdue = context.Saga.Images
             .Where(i => !i.IsFinished && i.DispatchedAt is { } sent && sent + options.ImageDeadline <= now)
             .ToList();
-        await Dispatch(context, overdue.Where(i => i.Dispatches < 2));
-        foreach (var image in overdue.Where(i => i.Dispatches >= 2))
+        // Split before sending: sending counts the dispatch, which would move an image to the other side.
+        var resend = overdue.Where(i => i.Dispatches < 2).ToList();
+        var expired = overdue.Except(resend).ToList();
+        await Dispatch(context, resend);
+        foreach (var image in expired)
         {
             image.Finish(ImageStatuses.TimedOut, now, "TIMED_OUT", $"no answer within {options.ImageDeadline} after being sent twice");
             await context.Publish(Progressed(context.Saga, image));

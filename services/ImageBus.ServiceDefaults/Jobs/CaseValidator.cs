@@ -1,4 +1,5 @@
 using ImageBus.Contracts;
+using ImageBus.ServiceDefaults.Webhooks;
 
 namespace ImageBus.ServiceDefaults.Jobs;
 
@@ -40,6 +41,11 @@ public static class CaseValidator
         if (command.WebhookUrl is { } webhook && !IsHttpUrl(webhook))
         {
             errors.Add(new("webhookUrl", "must be an absolute http or https URL"));
+        }
+
+        foreach (var type in command.WebhookEvents?.Except(WebhookEventTypes.FilterNames) ?? [])
+        {
+            errors.Add(new("webhookEvents", $"'{type}' is not one of {string.Join(", ", WebhookEventTypes.FilterNames)}"));
         }
 
         ValidateItems(errors, command.Items, options);

@@ -16,6 +16,9 @@ public sealed class JobState : SagaStateMachineInstance
     public string CaseId { get; set; } = "";
     public int ImageSize { get; set; }
     public string? WebhookUrl { get; set; }
+
+    /// <summary>The webhook event types the job's own webhook wants; all when null.</summary>
+    public List<string>? WebhookEvents { get; set; }
     public string? IdempotencyKey { get; set; }
 
     /// <summary>When the job must have ended, whatever happens around it.</summary>

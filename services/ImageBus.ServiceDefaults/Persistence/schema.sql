@@ -68,13 +68,11 @@ CREATE TABLE IF NOT EXISTS tenant_slots (
     waiting        uuid[] NOT NULL
 );
 
--- Issue 4: the Gemini request budget all workers share, counted per fixed time window
--- (window_index = epoch milliseconds / window length; see the worker's SharedRateLimiter).
-CREATE TABLE IF NOT EXISTS rate_limit_windows (
-    limiter      text    NOT NULL,
-    window_index bigint  NOT NULL,
-    calls        integer NOT NULL,
-    PRIMARY KEY (limiter, window_index)
+-- Issue 4: the Gemini request budget all workers share: the next free call slot per limiter, in
+-- Unix microseconds of the database's clock (see the worker's SharedRateLimiter).
+CREATE TABLE IF NOT EXISTS rate_limit_slots (
+    limiter      text   PRIMARY KEY,
+    next_free_us bigint NOT NULL
 );
 
 -- Issue 5: webhook endpoints, the delivery log, and every job event recorded once (for the event
@@ -162,3 +160,6 @@ CREATE TABLE IF NOT EXISTS scheduled_messages (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS ix_scheduled_messages_due_at ON scheduled_messages (due_at);
+
+-- The job's own webhook event filter (null: every event).
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS webhook_events text[] NULL;

@@ -13,15 +13,10 @@ public sealed class WorkerOptions
     public int Concurrency { get; set; } = 16;
 
     /// <summary>generateContent calls per minute that all workers on the same database make together (Gemini's
-    /// per-minute quota, or a share of it). Calls over the budget wait for the next window; see
-    /// <see cref="Throttling.SharedRateLimiter"/>.</summary>
+    /// per-minute quota, or a share of it). Calls are spaced 1 min / RequestsPerMinute apart and wait for their turn;
+    /// see <see cref="Throttling.SharedRateLimiter"/>.</summary>
     [Range(1, 1_000_000)]
     public int RequestsPerMinute { get; set; } = 60;
-
-    /// <summary>The window the budget is counted in, aligned on the Unix epoch; the budget scales with it
-    /// (RequestsPerMinute × window / 1 min). A shorter window spreads a burst more evenly over the minute.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Largest source image (edit/enhance items) the worker downloads.</summary>
     [Range(1, 100 * 1024 * 1024)]

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using ImageBus.Gemini;
 using ImageBus.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -6,105 +5,69 @@ using Npgsql;
 
 namespace ImageBus.Worker.Throttling;
 
-/// <summary>A budget of calls per fixed time window.</summary>
+/// <summary>At most <paramref name="PermitsPerWindow"/> calls in any <paramref name="Window"/>, evenly spaced.</summary>
 /// <param name="Name">What the budget is for; every process using the same name and database shares it.</param>
 public sealed record SharedRateLimit(string Name, int PermitsPerWindow, TimeSpan Window)
 {
-    /// <summary>A per-minute budget counted in windows of <paramref name="window"/>, scaled to its length.</summary>
-    public static SharedRateLimit PerMinute(string name, int requestsPerMinute, TimeSpan window) =>
-        new(name, (int)Math.Max(1, requestsPerMinute * window.TotalMinutes), window);
+    public static SharedRateLimit PerMinute(string name, int requestsPerMinute) => new(name, requestsPerMinute, TimeSpan.FromMinutes(1));
+
+    /// <summary>The spacing between two calls.</summary>
+    public TimeSpan Interval => Window / PermitsPerWindow;
 }
 
-/// <summary>A request budget shared by every process on one PostgreSQL database: each call is counted in the
-/// current window's row of <c>rate_limit_windows</c> by one atomic upsert, which refuses once the window holds
-/// <see cref="SharedRateLimit.PermitsPerWindow"/> calls. Refused callers wait for the next window and try again,
-/// so a burst is spread over windows instead of turning into 429s, and a busy pool uses the whole budget.
-/// Windows follow the database's clock, so workers on machines with skewed clocks still agree.</summary>
+/// <summary>A request budget shared by every process on one PostgreSQL database. Each caller reserves the next free
+/// call slot with one atomic upsert on <c>rate_limit_slots</c> (slots are <see cref="SharedRateLimit.Interval"/>
+/// apart, on the database's clock) and waits until its slot comes. So any window of
+/// <see cref="SharedRateLimit.Window"/>, however it is aligned, holds at most
+/// <see cref="SharedRateLimit.PermitsPerWindow"/> calls; a busy pool gets all of them; and a burst is spread out
+/// rather than answered with 429s, whatever the provider's own windows are. A caller cancelled while waiting
+/// leaves its slot unused: the budget can be under-used then, never over-used.</summary>
 public sealed class SharedRateLimiter(
     IDbContextFactory<ImageBusDbContext> contexts,
     SharedRateLimit limit,
     ILogger<SharedRateLimiter> logger) : IGeminiRateLimiter
 {
-    /// <summary>Windows kept behind the current one; older rows are deleted by the first call of each window.</summary>
-    const int WindowsKept = 10;
-
-    const string TakeSql = """
+    const string ReserveSql = """
         WITH clock AS (
-            SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms
-        ), slot AS (
-            SELECT now_ms / @window_ms AS window_index, @window_ms - now_ms % @window_ms AS remaining_ms FROM clock
-        ), counted AS (
-            INSERT INTO rate_limit_windows (limiter, window_index, calls)
-            SELECT @limiter, window_index, 1 FROM slot
-            ON CONFLICT (limiter, window_index) DO UPDATE SET calls = rate_limit_windows.calls + 1
-                WHERE rate_limit_windows.calls < @permits
-            RETURNING calls
+            SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us
         )
-        SELECT (SELECT calls FROM counted), window_index, remaining_ms FROM slot
+        INSERT INTO rate_limit_slots AS slots (limiter, next_free_us)
+        SELECT @limiter, now_us + @interval_us FROM clock
+        ON CONFLICT (limiter) DO UPDATE
+            SET next_free_us = GREATEST(slots.next_free_us, (SELECT now_us FROM clock)) + @interval_us
+        RETURNING slots.next_free_us - @interval_us, (SELECT now_us FROM clock)
         """;
 
-    const string PruneSql = "DELETE FROM rate_limit_windows WHERE limiter = @limiter AND window_index < @oldest";
-
-    readonly long windowMs = (long)limit.Window.TotalMilliseconds;
+    readonly long intervalUs = (long)(limit.Interval.TotalMicroseconds);
 
     public async ValueTask WaitForPermitAsync(CancellationToken ct) => await AcquireAsync(ct);
 
-    /// <summary>Waits until a call is counted in some window and returns that window's index
-    /// (Unix milliseconds / window length).</summary>
+    /// <summary>Reserves the next free slot, waits until it comes and returns it (Unix microseconds, database clock).</summary>
     public async Task<long> AcquireAsync(CancellationToken ct)
     {
-        while (true)
+        var (slotUs, nowUs) = await ReserveAsync(ct);
+        if (slotUs > nowUs)
         {
-            var (granted, window, untilNextWindow) = await TryTakeAsync(ct);
-            if (granted)
-            {
-                return window;
-            }
-
-            // A little jitter so the waiters of all processes do not hit the row in the same millisecond.
-            var wait = untilNextWindow + TimeSpan.FromMilliseconds(Random.Shared.Next(1, 25));
-            logger.LogDebug("Rate limit {Limiter} used up ({Permits} per {Window}); waiting {WaitMs} ms",
+            var wait = TimeSpan.FromMicroseconds(slotUs - nowUs);
+            logger.LogDebug("Rate limit {Limiter} ({Permits} per {Window}) busy; waiting {WaitMs} ms for a slot",
                 limit.Name, limit.PermitsPerWindow, limit.Window, (long)wait.TotalMilliseconds);
             await Task.Delay(wait, ct);
         }
+
+        return slotUs;
     }
 
-    async Task<(bool Granted, long Window, TimeSpan UntilNextWindow)> TryTakeAsync(CancellationToken ct)
+    async Task<(long SlotUs, long NowUs)> ReserveAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync(ct);
-
-        int? calls;
-        long window, remainingMs;
-        await using (var take = Command(connection, TakeSql, ("window_ms", windowMs), ("permits", limit.PermitsPerWindow)))
-        await using (var reader = await take.ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            calls = reader.IsDBNull(0) ? null : reader.GetInt32(0);
-            window = reader.GetInt64(1);
-            remainingMs = reader.GetInt64(2);
-        }
-
-        if (calls == 1)
-        {
-            await using var prune = Command(connection, PruneSql, ("oldest", window - WindowsKept));
-            await prune.ExecuteNonQueryAsync(ct);
-        }
-
-        return (calls is not null, window, TimeSpan.FromMilliseconds(remainingMs));
-    }
-
-    DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.Add(new NpgsqlParameter("limiter", limit.Name));
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter(name, value));
-        }
-
-        return command;
+        await using var reserve = connection.CreateCommand();
+        reserve.CommandText = ReserveSql;
+        reserve.Parameters.Add(new NpgsqlParameter("limiter", limit.Name));
+        reserve.Parameters.Add(new NpgsqlParameter("interval_us", intervalUs));
+        await using var reader = await reserve.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 }

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ImageBus.Testing;
+using Xunit;
+
+namespace ImageBus.EndToEnd.Tests;
+
+/// <summary><c>GET /v1/jobs/{id}/events</c> as a Server-Sent Events client reads it.</summary>
+public sealed class JobEventStreamTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    readonly ImageBusCluster cluster = fixture.Cluster;
+
+    [Fact]
+    public async Task A_client_reads_a_whole_job_live_and_resumes_after_Last_Event_ID()
+    {
+        var jobId = await cluster.SubmitAsync(SampleCases.Detective(256));
+
+        var live = await ReadStreamAsync(jobId, lastEventId: null);
+
+        Assert.Equal(Enumerable.Range(1, live.Count).Select(i => i.ToString()), live.Select(e => e.Id));
+        Assert.Equal("job.accepted", live[0].Type);
+        Assert.Equal("job.completed", live[^1].Type);
+        Assert.Equal(14, live.Count(e => e.Type == "image.completed"));
+        Assert.All(live, e => Assert.Equal(long.Parse(e.Id), JsonDocument.Parse(e.Data).RootElement.GetProperty("data").GetProperty("sequence").GetInt64()));
+        Assert.All(live, e => Assert.Equal(e.Type, JsonDocument.Parse(e.Data).RootElement.GetProperty("type").GetString()));
+
+        var resumed = await ReadStreamAsync(jobId, lastEventId: "5");
+
+        Assert.Equal(live.Skip(5), resumed);
+    }
+
+    [Fact]
+    public async Task An_unknown_job_has_no_stream()
+    {
+        using var response = await cluster.Gateway.GetAsync($"/v1/jobs/{Guid.NewGuid()}/events");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    /// <summary>Reads the stream until the server ends it, as an EventSource would parse it.</summary>
+    async Task<List<StreamedEvent>> ReadStreamAsync(Guid jobId, string? lastEventId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{jobId}/events");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var response = await cluster.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var events = new List<StreamedEvent>();
+        string? id = null, type = null, data = null;
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (data is not null)
+                {
+                    events.Add(new StreamedEvent(id!, type!, data));
+                }
+
+                (id, type, data) = (null, null, null);
+            }
+            else if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = line[4..];
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line[6..];
+            }
+        }
+
+        return events;
+    }
+
+    sealed record StreamedEvent(string Id, string Type, string Data);
+}

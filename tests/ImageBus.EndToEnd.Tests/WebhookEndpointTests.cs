@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImageBus.Contracts;
+using ImageBus.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ImageBus.EndToEnd.Tests;
+
+/// <summary>Registered webhook endpoints through the gateway API, delivered by the notifier, on the whole cluster.</summary>
+public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
+{
+    const int EventsOf14ImageCase = 17; // accepted, started, 14 × image.completed, completed
+    static readonly TimeSpan SlowAnswer = TimeSpan.FromSeconds(2);
+    readonly ImageBusCluster cluster = fixture.Cluster;
+
+    [Fact]
+    public async Task A_14_image_case_reaches_three_endpoints_in_order_and_the_slow_one_delays_no_other()
+    {
+        var tenant = $"tenant-{Guid.NewGuid():N}";
+        await using var fast1 = await WebhookReceiver.StartAsync();
+        await using var fast2 = await WebhookReceiver.StartAsync();
+        await using var slow = await WebhookReceiver.StartAsync();
+        slow.Respond(async _ =>
+        {
+            await Task.Delay(SlowAnswer);
+            return 200;
+        });
+        var secrets = new Dictionary<WebhookReceiver, string>
+        {
+            [fast1] = (await CreateEndpointAsync(tenant, fast1.Url)).Secret,
+            [fast2] = (await CreateEndpointAsync(tenant, fast2.Url)).Secret,
+            [slow] = (await CreateEndpointAsync(tenant, slow.Url)).Secret,
+        };
+
+        var request = SampleCases.Detective(256);
+        request["tenantId"] = tenant;
+        var jobId = await cluster.SubmitAsync(request);
+        await cluster.WaitForJobAsync(jobId, TimeSpan.FromSeconds(90), JobStatuses.Completed);
+        await fast1.WaitForAsync(w => w.Type == "job.completed", TimeSpan.FromSeconds(30));
+        await fast2.WaitForAsync(w => w.Type == "job.completed", TimeSpan.FromSeconds(30));
+        var slowCountWhenFastDone = slow.Received.Count;
+        await slow.WaitForAsync(w => w.Type == "job.completed", SlowAnswer * (EventsOf14ImageCase + 5));
+
+        foreach (var (receiver, secret) in secrets)
+        {
+            var received = receiver.Received.Where(w => w.JobId == jobId).ToList();
+            Assert.Equal(Enumerable.Range(1, EventsOf14ImageCase).Select(i => (long)i), received.Select(w => w.Sequence));
+            Assert.All(received, w => Assert.True(StandardWebhookVerifier.Verify(secret, w), "signature verifies"));
+        }
+
+        var fastLatencies = Latencies(fast1).Concat(Latencies(fast2)).ToList();
+        var slowLatencies = Latencies(slow).ToList();
+        output.WriteLine($"delivery latency, event published → receiver got it, 14-image case to 3 endpoints ({EventsOf14ImageCase} events each):");
+        output.WriteLine($"  2 fast endpoints ({fastLatencies.Count} webhooks): p50 {Percentile(fastLatencies, 50):0} ms, p99 {Percentile(fastLatencies, 99):0} ms, max {fastLatencies.Max():0} ms");
+        output.WriteLine($"  slow endpoint, {SlowAnswer.TotalSeconds:0} s per POST ({slowLatencies.Count} webhooks): p50 {Percentile(slowLatencies, 50):0} ms, p99 {Percentile(slowLatencies, 99):0} ms");
+        var recorded = await RecordedAtAsync(jobId);
+        var toNotifier = recorded.Select(r => (r.RecordedAt - r.Timestamp).TotalMilliseconds).ToList();
+        var fromNotifier = fast1.Received.Concat(fast2.Received)
+            .Select(w => (w.ReceivedAt - recorded.Single(r => r.Sequence == w.Sequence).RecordedAt).TotalMilliseconds).ToList();
+        output.WriteLine($"  of which published → recorded by the notifier: p50 {Percentile(toNotifier, 50):0} ms, p99 {Percentile(toNotifier, 99):0} ms");
+        output.WriteLine($"  and recorded → fast receiver got it: p50 {Percentile(fromNotifier, 50):0} ms, p99 {Percentile(fromNotifier, 99):0} ms");
+        output.WriteLine($"  the slow endpoint had {slowCountWhenFastDone} of {EventsOf14ImageCase} when both fast ones had all");
+
+        // The slow endpoint takes ≥ 2 s per event, in order; the fast ones must not queue behind it. Relative
+        // checks, since absolute latency depends on how busy the machine is.
+        Assert.True(slowCountWhenFastDone < EventsOf14ImageCase / 2, $"slow endpoint had {slowCountWhenFastDone} already");
+        Assert.True(Percentile(fastLatencies, 50) * 4 < Percentile(slowLatencies, 50),
+            $"fast p50 {Percentile(fastLatencies, 50):0} ms, slow p50 {Percentile(slowLatencies, 50):0} ms");
+    }
+
+    [Fact]
+    public async Task The_delivery_log_lists_each_attempt_and_a_delivery_can_be_sent_again()
+    {
+        var tenant = $"tenant-{Guid.NewGuid():N}";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var endpoint = await CreateEndpointAsync(tenant, receiver.Url, ["job.completed"]);
+        var request = SampleCases.Detective(256);
+        request["tenantId"] = tenant;
+        var jobId = await cluster.SubmitAsync(request);
+        var completed = await receiver.WaitForAsync(w => w.JobId == jobId && w.Type == "job.completed", TimeSpan.FromSeconds(90));
+
+        var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+        var delivery = Assert.Single(deliveries.EnumerateArray());
+        Assert.Equal("job.completed", delivery.GetProperty("eventType").GetString());
+        Assert.Equal(200, delivery.GetProperty("attemptLog")[0].GetProperty("statusCode").GetInt32());
+
+        using var redeliver = await Tenant(tenant).PostAsync($"/v1/webhooks/deliveries/{delivery.GetProperty("id").GetGuid()}/redeliver", null);
+        Assert.Equal(HttpStatusCode.Accepted, redeliver.StatusCode);
+        await NotifierEventually(() => receiver.Received.Count(w => w.Headers["webhook-id"] == completed.Headers["webhook-id"]) == 2);
+        Assert.Single(receiver.Received.Select(w => w.Type).Distinct());
+    }
+
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://10.0.0.5/hook")]
+    [InlineData("http://[fd00:ec2::254]/")]
+    [InlineData("http://192.168.1.1/hook")]
+    public async Task Endpoints_reaching_internal_addresses_are_refused(string url)
+    {
+        using var response = await Tenant("tenant-x").PostAsJsonAsync("/v1/webhooks/endpoints", new { url });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task Rotating_a_secret_answers_the_new_one_and_keeps_the_old_one_signing_for_a_while()
+    {
+        var tenant = $"tenant-{Guid.NewGuid():N}";
+        var endpoint = await CreateEndpointAsync(tenant, "http://127.0.0.1:9/hook");
+
+        using var response = await Tenant(tenant).PostAsync($"/v1/webhooks/endpoints/{endpoint.Id}/rotate-secret", null);
+        var rotated = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.StartsWith("whsec_", rotated.GetProperty("secret").GetString());
+        Assert.NotEqual(endpoint.Secret, rotated.GetProperty("secret").GetString());
+        Assert.True(rotated.GetProperty("previousSecretExpiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        using var other = await Tenant("someone-else").GetAsync($"/v1/webhooks/endpoints/{endpoint.Id}");
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+    }
+
+    async Task<(Guid Id, string Secret)> CreateEndpointAsync(string tenant, string url, string[]? eventTypes = null)
+    {
+        using var response = await Tenant(tenant).PostAsJsonAsync("/v1/webhooks/endpoints", new { url, eventTypes });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
+        return (body.GetProperty("endpoint").GetProperty("id").GetGuid(), body.GetProperty("secret").GetString()!);
+    }
+
+    async Task<List<(long Sequence, DateTimeOffset Timestamp, DateTimeOffset RecordedAt)>> RecordedAtAsync(Guid jobId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new Npgsql.NpgsqlCommand(
+            "SELECT sequence, (payload->>'timestamp')::timestamptz, recorded_at FROM job_events WHERE job_id = @job", connection);
+        query.Parameters.AddWithValue("job", jobId);
+        await using var reader = await query.ExecuteReaderAsync();
+        var rows = new List<(long, DateTimeOffset, DateTimeOffset)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return rows;
+    }
+
+    HttpClient Tenant(string tenant)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(cluster.GatewayUrl) };
+        client.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
+        return client;
+    }
+
+    static async Task NotifierEventually(Func<bool> condition)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "timed out");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Milliseconds from the event's timestamp (set when the orchestrator published it) to its arrival.</summary>
+    static IEnumerable<double> Latencies(WebhookReceiver receiver) => receiver.Received.Select(w =>
+        (w.ReceivedAt - w.Json.GetProperty("timestamp").GetDateTimeOffset()).TotalMilliseconds);
+
+    static double Percentile(IReadOnlyCollection<double> values, int percentile)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+}

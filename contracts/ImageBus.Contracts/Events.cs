@@ -64,7 +64,9 @@ public sealed record JobSnapshot(
     string Status,
     long Sequence,
     JobCounts Counts,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp,
+    decimal? EstimatedCostUsd = null,
+    int? TotalTokens = null);
 
 /// <summary>What every job event has: the job's snapshot at the time.</summary>
 public interface IJobEvent

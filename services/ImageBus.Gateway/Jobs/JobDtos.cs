@@ -31,6 +31,8 @@ public sealed record JobStatusResponse(
     DateTimeOffset? FinishedAt,
     DateTimeOffset? DeadlineAt,
     string? FailureReason,
+    decimal? EstimatedCostUsd,
+    int? TotalTokens,
     IReadOnlyList<ImageStatusResponse> Images);
 
 public sealed record ImageStatusResponse(
@@ -44,6 +46,9 @@ public sealed record ImageStatusResponse(
     string? Url,
     string? ErrorCode,
     string? Error,
+    string? Model,
+    int? TotalTokens,
+    decimal? EstimatedCostUsd,
     IReadOnlyList<ImageAttemptResponse> History);
 
 /// <summary>How one earlier attempt of an image ended.</summary>

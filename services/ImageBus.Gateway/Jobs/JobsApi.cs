@@ -99,7 +99,7 @@ public static class JobsApi
             ? TypedResults.NotFound()
             : TypedResults.Ok(new JobStatusResponse(
                 request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted,
-                new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, null, []));
+                new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, null, null, null, []));
     }
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
@@ -158,10 +158,10 @@ public static class JobsApi
 
     static JobStatusResponse ToResponse(JobState job) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
-        job.DeadlineAt, job.FailureReason,
+        job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
             i.Status == ImageStatuses.Completed ? $"/v1/jobs/{job.CorrelationId}/images/{Uri.EscapeDataString(i.ItemId)}" : null,
-            i.ErrorCode, i.Error,
+            i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd,
             i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At)).ToList())).ToList());
 }

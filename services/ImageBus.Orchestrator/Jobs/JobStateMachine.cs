@@ -104,8 +104,10 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
             When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
             When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)));
 
-        // A slot granted to a job that no longer waits for one goes straight back.
-        During([Generating, Completed, Partial, Failed, Cancelled, Rejected],
+        // A repeated grant to a generating job is its own slot again: keep it. A slot granted to a job
+        // that no longer waits for one goes straight back.
+        During(Generating, Ignore(SlotGranted));
+        During([Completed, Partial, Failed, Cancelled, Rejected],
             When(SlotGranted).ThenAsync(context => ReleaseSlot(context)));
 
         // A job is created once: a repeated command for a known job changes nothing; so do

@@ -23,7 +23,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         job.UpdatedAt = now;
         job.DeadlineAt = now + Deadline(command.DeadlineSeconds);
 
-        var errors = CaseValidator.Validate(command with { JobId = job.CorrelationId }, options);
+        var errors = CaseValidator.Validate(WithSagaId(command, job), options);
         if (errors.Count > 0)
         {
             job.FailureReason = string.Join("; ", errors);
@@ -57,7 +57,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
 
     public Task Reject(BehaviorContext<JobState, GenerateCaseImages> context)
     {
-        var errors = CaseValidator.Validate(context.Message with { JobId = context.Saga.CorrelationId }, options)
+        var errors = CaseValidator.Validate(WithSagaId(context.Message, context.Saga), options)
             .Select(e => e.ToString()).ToList();
         return context.Publish(new CaseImagesRejected(
             context.Saga.CorrelationId, context.Saga.TenantId, context.Saga.CaseId, errors, clock.GetUtcNow()));
@@ -123,6 +123,10 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
             image.Height = result.Height;
             image.SizeBytes = result.SizeBytes;
             image.Model = result.Model;
+            image.PromptTokens = result.PromptTokens;
+            image.CandidatesTokens = result.CandidatesTokens;
+            image.TotalTokens = result.TotalTokens;
+            image.EstimatedCostUsd = result.EstimatedCostUsd;
         });
 
     public JobImage? RecordFailure(JobState job, ImageGenerationFailed result) =>
@@ -225,8 +229,14 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
     JobSnapshot Snapshot(JobState job)
     {
         var sequence = job.NextSequence(clock.GetUtcNow());
-        return new JobSnapshot(job.CorrelationId, job.TenantId, job.CaseId, job.Status, sequence, job.Counts, job.UpdatedAt);
+        return new JobSnapshot(job.CorrelationId, job.TenantId, job.CaseId, job.Status, sequence, job.Counts, job.UpdatedAt,
+            job.EstimatedCostUsd, job.TotalTokens);
     }
+
+    /// <summary>With an idempotency key the saga's id (derived from the key) is the job id; without
+    /// one the caller's id is validated as given, so a missing id is rejected.</summary>
+    static GenerateCaseImages WithSagaId(GenerateCaseImages command, JobState job) =>
+        string.IsNullOrWhiteSpace(command.IdempotencyKey) ? command : command with { JobId = job.CorrelationId };
 
     TimeSpan Deadline(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : options.JobDeadline;
 

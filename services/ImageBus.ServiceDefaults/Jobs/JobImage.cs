@@ -24,6 +24,12 @@ public sealed class JobImage
     public string? Location { get; set; }
     public long? SizeBytes { get; set; }
     public string? Model { get; set; }
+
+    /// <summary>Gemini's token usage and the estimated cost of the stored attempt, as the worker reported them.</summary>
+    public int? PromptTokens { get; set; }
+    public int? CandidatesTokens { get; set; }
+    public int? TotalTokens { get; set; }
+    public decimal? EstimatedCostUsd { get; set; }
     public string? ErrorCode { get; set; }
     public string? Error { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

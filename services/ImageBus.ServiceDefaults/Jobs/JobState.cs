@@ -57,6 +57,12 @@ public sealed class JobState : SagaStateMachineInstance
 
     public bool AllImagesFinished => Images.TrueForAll(i => i.IsFinished);
 
+    /// <summary>What the job's stored images cost, summed from each image's own figures (never a running
+    /// total, so a redelivered result cannot count twice); null when no image reported a cost.</summary>
+    public decimal? EstimatedCostUsd => Images.Any(i => i.EstimatedCostUsd is not null) ? Images.Sum(i => i.EstimatedCostUsd ?? 0) : null;
+
+    public int? TotalTokens => Images.Any(i => i.TotalTokens is not null) ? Images.Sum(i => i.TotalTokens ?? 0) : null;
+
     /// <summary>When the earliest unfinished image runs out of time, if any image is out.</summary>
     public DateTimeOffset? NextImageDeadline(TimeSpan imageDeadline) =>
         Images.Where(i => !i.IsFinished && i.DispatchedAt is not null).Select(i => i.DispatchedAt!.Value + imageDeadline)

@@ -34,6 +34,8 @@ public sealed class ImageBusDbContext(DbContextOptions<ImageBusDbContext> option
             job.Ignore(j => j.Status);
             job.Ignore(j => j.Counts);
             job.Ignore(j => j.AllImagesFinished);
+            job.Ignore(j => j.EstimatedCostUsd);
+            job.Ignore(j => j.TotalTokens);
             job.HasMany(j => j.Images).WithOne().HasForeignKey(i => i.JobId);
             job.Navigation(j => j.Images).AutoInclude();
         });

@@ -163,3 +163,9 @@ CREATE INDEX IF NOT EXISTS ix_scheduled_messages_due_at ON scheduled_messages (d
 
 -- The job's own webhook event filter (null: every event).
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS webhook_events text[] NULL;
+
+-- What each stored image cost (tokens and estimated USD, from the worker).
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS prompt_tokens integer NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS candidates_tokens integer NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS total_tokens integer NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS estimated_cost_usd numeric(12, 6) NULL;

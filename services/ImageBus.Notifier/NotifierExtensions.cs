@@ -28,19 +28,9 @@ public static class NotifierExtensions
     public static IServiceCollection AddWebhookDelivery(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<WebhookDeliveryOptions>(WebhookDeliveryOptions.Section);
-        services.AddValidatedOptions<WebhookAddressOptions>(WebhookAddressOptions.Section);
-        services.AddSingleton<WebhookAddressGuard>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<WebhookPoster>(http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
-            {
-                // A webhook answers where it was registered, or fails; every connection is checked by the guard
-                // (no proxy, which would make the guard check the proxy instead); DNS is looked up again often.
-                AllowAutoRedirect = false,
-                UseProxy = false,
-                ConnectCallback = provider.GetRequiredService<WebhookAddressGuard>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-            });
+        // Webhook URLs are chosen by tenants: every connection is checked against the address guard.
+        services.AddAddressGuardedHttpClient<WebhookPoster>();
         services.AddImageBusDatabase(configuration);
         services.AddSingleton<JobEventRecorder>();
         services.AddSingleton<WebhookDeliveryStore>();

@@ -4,6 +4,7 @@ using ImageBus.ServiceDefaults.Hosting;
 using ImageBus.ServiceDefaults.Messaging;
 using ImageBus.ServiceDefaults.Persistence;
 using ImageBus.ServiceDefaults.Storage;
+using ImageBus.ServiceDefaults.Webhooks;
 using ImageBus.Worker.Generation;
 using ImageBus.Worker.Throttling;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,8 @@ public static class WorkerExtensions
         services.AddImageBusDatabase(configuration);
         services.AddSingleton<PromptBuilder>();
         services.AddSingleton<JobCancellationCheck>();
-        services.AddHttpClient<SourceImageFetcher>(http => http.Timeout = Timeout.InfiniteTimeSpan); // the fetcher keeps its own deadline
+        // Source image URLs come from tenants: the same address guard as webhooks (Webhooks:AllowedHosts).
+        services.AddAddressGuardedHttpClient<SourceImageFetcher>();
         services.AddBlobStore();
         services.AddImageProcessing(configuration);
         // Registered before the Gemini client, which falls back to no budget only when none is registered.

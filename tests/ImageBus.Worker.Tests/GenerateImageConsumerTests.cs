@@ -98,6 +98,17 @@ public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_source_image_on_an_internal_address_is_refused_before_any_connection()
+    {
+        // Loopback beyond 127.0.0.1 (the only allowlisted address here) is refused like any internal address.
+        var failed = Assert.IsType<ImageGenerationFailed>(
+            await WorkerFixture.ProcessAsync(harness, WorkerFixture.Command("restore it", "http://127.0.0.2:9/photo.png")));
+
+        Assert.Equal((WorkerErrorCodes.SourceImageInvalid, false, 0), (failed.ErrorCode, failed.Transient, failed.Calls));
+        Assert.Contains("internal address", failed.Message);
+    }
+
+    [Fact]
     public async Task The_source_image_goes_to_gemini_with_the_prompt()
     {
         const string Prompt = "make it look like an old photograph";

@@ -76,6 +76,7 @@ public sealed class WorkerFixture : IAsyncLifetime
             ["Gemini:Model"] = Model,
             [$"Gemini:Prices:{Model}:PerImage"] = PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage:Root"] = StorageRoot,
+            ["Webhooks:AllowedHosts:0"] = "127.0.0.1/32",
             ["Worker:RequestsPerMinute"] = "100000",
             ["Worker:SourceImageMaxBytes"] = SourceImageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();

@@ -107,7 +107,7 @@ public sealed class WebhookAddressGuard
         var refused = Array.Find(addresses, a => !IsAllowed(a));
         return refused is null
             ? addresses
-            : throw new WebhookAddressRefusedException($"{host} resolves to {refused}, an internal address webhooks may not reach");
+            : throw new WebhookAddressRefusedException($"{host} resolves to {refused}, an internal address ImageBus may not reach");
     }
 }
 

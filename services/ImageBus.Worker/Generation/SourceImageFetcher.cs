@@ -1,4 +1,5 @@
 using ImageBus.Imaging;
+using ImageBus.ServiceDefaults.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker.Generation;
@@ -45,6 +46,11 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw Unavailable($"the source image {uri} did not arrive within {options.Value.SourceImageTimeout.TotalSeconds:0.###} s", ex);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookAddressRefusedException refused)
+        {
+            // An internal address (SSRF): asking again will not change the answer.
+            throw Invalid($"the source image {uri} may not be fetched: {refused.Message}", ex);
         }
         catch (HttpRequestException ex)
         {

@@ -92,6 +92,29 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Single(receiver.Received.Select(w => w.Type).Distinct());
     }
 
+    [Fact]
+    public async Task A_refused_delivery_is_tried_again_on_schedule_and_then_delivered()
+    {
+        var tenant = $"tenant-{Guid.NewGuid():N}";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var posts = 0;
+        receiver.Respond(_ => Task.FromResult(Interlocked.Increment(ref posts) == 1 ? 503 : 200));
+        var endpoint = await CreateEndpointAsync(tenant, receiver.Url, ["job.completed"]);
+        var request = SampleCases.Detective(256);
+        request["tenantId"] = tenant;
+
+        var jobId = await cluster.SubmitAsync(request);
+        await receiver.WaitForAsync(w => w.JobId == jobId && w.Type == "job.completed", TimeSpan.FromSeconds(90));
+
+        var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+        var attempts = Assert.Single(deliveries.EnumerateArray()).GetProperty("attemptLog").EnumerateArray()
+            .OrderBy(a => a.GetProperty("attemptedAt").GetDateTimeOffset()).ToList();
+        Assert.Equal([503, 200], attempts.Select(a => a.GetProperty("statusCode").GetInt32()));
+        // The second attempt is the scheduled retry (5 s after the first), sent by the PostgreSQL scheduler.
+        var gap = attempts[1].GetProperty("attemptedAt").GetDateTimeOffset() - attempts[0].GetProperty("attemptedAt").GetDateTimeOffset();
+        Assert.InRange(gap, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(30));
+    }
+
     [Theory]
     [InlineData("http://169.254.169.254/latest/meta-data/")]
     [InlineData("http://10.0.0.5/hook")]

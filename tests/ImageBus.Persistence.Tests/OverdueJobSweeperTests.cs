@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+using ImageBus.Contracts;
+using ImageBus.Orchestrator.Jobs;
+using ImageBus.ServiceDefaults.Sagas;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace ImageBus.Persistence.Tests;
+
+/// <summary>The backstop: a job still generating past its deadline (its deadline message lost) is
+/// found, counted and — unless in dry-run mode — forced to failed with a reason.</summary>
+public sealed class OverdueJobSweeperTests
+{
+    [Fact]
+    public async Task A_job_past_its_deadline_is_only_reported_in_dry_run_and_forced_to_failed_otherwise()
+    {
+        await using var host = await SagaHost.StartAsync(SagaConcurrency.Pessimistic);
+        using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var jobId = Guid.NewGuid();
+        var items = new[] { new CaseImageItem("a", ImageKinds.Custom, "A", Prompt: "a"), new CaseImageItem("b", ImageKinds.Custom, "B", Prompt: "b") };
+        await host.Harness.Bus.Publish(new GenerateCaseImages(jobId, "tenant-s", "case-s", items, 256));
+        await host.WaitForStateAsync(jobId, "Generating", TimeSpan.FromSeconds(30));
+        await using (var db = await host.Contexts.CreateDbContextAsync())
+        {
+            // As if the scheduled deadline had been lost: the job is an hour overdue and still generating.
+            await db.Database.ExecuteSqlAsync($"UPDATE jobs SET deadline_at = now() - interval '1 hour' WHERE job_id = {jobId}");
+        }
+
+        OverdueJobSweeper Sweeper(bool dryRun) => new(host.Contexts, host.Harness.Bus,
+            Options.Create(new SweeperOptions { Grace = TimeSpan.FromSeconds(30), DryRun = dryRun }), TimeProvider.System,
+            metrics.GetRequiredService<IMeterFactory>(), NullLogger<OverdueJobSweeper>.Instance);
+
+        Assert.Equal(1, await Sweeper(dryRun: true).SweepAsync(CancellationToken.None));
+        await host.Harness.InactivityTask;
+        Assert.Equal("Generating", (await host.WaitForStateAsync(jobId, "Generating", TimeSpan.FromSeconds(5))).CurrentState);
+
+        Assert.Equal(1, await Sweeper(dryRun: false).SweepAsync(CancellationToken.None));
+        var job = await host.WaitForStateAsync(jobId, "Failed", TimeSpan.FromSeconds(30));
+        Assert.Contains("sweeper", job.FailureReason);
+        Assert.All(job.Images, i => Assert.Equal(ImageStatuses.TimedOut, i.Status));
+        Assert.Equal(0, await Sweeper(dryRun: false).SweepAsync(CancellationToken.None));
+    }
+}

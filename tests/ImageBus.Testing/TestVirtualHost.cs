@@ -28,13 +28,6 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return virtualHost;
     }
 
-    /// <summary>Messages waiting in a queue of this virtual host, as the management API last saw them.</summary>
-    public async Task<long> CountMessagesAsync(string queue)
-    {
-        var info = await management.GetFromJsonAsync<QueueInfo>($"api/queues/{Name}/{queue}");
-        return info?.Messages ?? 0;
-    }
-
     /// <summary>Whether every named queue exists and has at least one consumer.</summary>
     public async Task<bool> AllHaveConsumersAsync(IEnumerable<string> queues)
     {
@@ -58,5 +51,5 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return client;
     }
 
-    sealed record QueueInfo(string Name, long Messages, int Consumers);
+    sealed record QueueInfo(string Name, int Consumers);
 }

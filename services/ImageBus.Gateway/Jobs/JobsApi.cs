@@ -129,7 +129,7 @@ public static class JobsApi
             return TypedResults.NotFound();
         }
 
-        var status = new JobState { CurrentState = state }.Status;
+        var status = JobState.StatusOf(state);
         if (!applicableStates.Contains(status))
         {
             return TypedResults.Conflict(new ProblemDetails

@@ -139,9 +139,8 @@ public static class WebhookEndpointsApi
         }
 
         var now = clock.GetUtcNow();
-        endpoint.PreviousSecret = endpoint.Secret;
-        endpoint.PreviousSecretExpiresAt = now + options.Value.PreviousSecretLifetime;
-        endpoint.Secret = WebhookSecrets.Generate();
+        (endpoint.Secret, endpoint.PreviousSecret, endpoint.PreviousSecretExpiresAt) =
+            WebhookSecrets.Rotate(endpoint.Secret, now, options.Value.PreviousSecretLifetime);
         endpoint.UpdatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new WebhookSecretResponse(endpoint.Secret, endpoint.PreviousSecretExpiresAt));
@@ -161,13 +160,9 @@ public static class WebhookEndpointsApi
             secret = new WebhookTenantSecret { TenantId = tenantId, CreatedAt = now };
             db.WebhookTenantSecrets.Add(secret);
         }
-        else
-        {
-            secret.PreviousSecret = secret.Secret;
-            secret.PreviousSecretExpiresAt = now + options.Value.PreviousSecretLifetime;
-        }
 
-        secret.Secret = WebhookSecrets.Generate();
+        (secret.Secret, secret.PreviousSecret, secret.PreviousSecretExpiresAt) =
+            WebhookSecrets.Rotate(secret.Secret, now, options.Value.PreviousSecretLifetime);
         secret.UpdatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new WebhookSecretResponse(secret.Secret, secret.PreviousSecretExpiresAt));

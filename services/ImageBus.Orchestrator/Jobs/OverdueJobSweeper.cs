@@ -26,9 +26,6 @@ public sealed class OverdueJobSweeper(
     readonly Counter<long> overdue = meters.Create("ImageBus.Orchestrator")
         .CreateCounter<long>("imagebus.sweeper.overdue_jobs", description: "Jobs found unfinished past their deadline");
 
-    /// <summary>Overdue jobs found by the last sweep.</summary>
-    public int LastSweepCount { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Interval, clock);
@@ -77,7 +74,6 @@ public sealed class OverdueJobSweeper(
         }
 
         overdue.Add(jobs.Count);
-        LastSweepCount = jobs.Count;
         await transaction.CommitAsync(cancellationToken);
         return jobs.Count;
     }

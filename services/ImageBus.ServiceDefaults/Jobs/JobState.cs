@@ -42,7 +42,10 @@ public sealed class JobState : SagaStateMachineInstance
     public uint Version { get; set; }
 
     /// <summary>The public status name for <see cref="CurrentState"/>.</summary>
-    public string Status => CurrentState.ToLowerInvariant() switch
+    public string Status => StatusOf(CurrentState);
+
+    /// <summary>The public status name for a saga state name.</summary>
+    public static string StatusOf(string currentState) => currentState.ToLowerInvariant() switch
     {
         "" or "initial" => JobStatuses.Accepted,
         var state => state,
@@ -65,8 +68,7 @@ public sealed class JobState : SagaStateMachineInstance
 
     /// <summary>When the earliest unfinished image runs out of time, if any image is out.</summary>
     public DateTimeOffset? NextImageDeadline(TimeSpan imageDeadline) =>
-        Images.Where(i => !i.IsFinished && i.DispatchedAt is not null).Select(i => i.DispatchedAt!.Value + imageDeadline)
-            .DefaultIfEmpty().Min() is { } earliest && earliest != default ? earliest : null;
+        Images.Where(i => !i.IsFinished).Min(i => i.DispatchedAt + imageDeadline);
 
     public JobImage? FindImage(string itemId) => Images.Find(i => i.ItemId == itemId);
 

@@ -13,6 +13,10 @@ public static class WebhookSecrets
 
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(SecretBytes));
 
+    /// <summary>A new secret; the current one (if any) keeps signing beside it until <paramref name="keepPrevious"/> has passed.</summary>
+    public static (string Secret, string? Previous, DateTimeOffset? PreviousExpiresAt) Rotate(string? current, DateTimeOffset now, TimeSpan keepPrevious) =>
+        string.IsNullOrEmpty(current) ? (Generate(), null, null) : (Generate(), current, now + keepPrevious);
+
     /// <summary>The <c>webhook-signature</c> header value: one space-separated <c>v1,</c> signature per secret.</summary>
     public static string SignatureHeader(IEnumerable<string> secrets, string webhookId, long timestamp, string body)
     {

@@ -1,11 +1,11 @@
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gateway.Streaming;
 using ImageBus.Gateway.Webhooks;
-using ImageBus.ServiceDefaults.Hosting;
-using ImageBus.ServiceDefaults.Jobs;
-using ImageBus.ServiceDefaults.Messaging;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Storage;
+using ImageBus.ServiceDefaults;
+using ImageBus.Jobs;
+using ImageBus.Webhooks;
+using ImageBus.Messaging;
+using ImageBus.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace ImageBus.Gateway;
@@ -19,7 +19,8 @@ public static class GatewayExtensions
         services.AddValidatedOptions<JobOptions>(JobOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddBlobStore();
-        services.AddImageBusDatabase(configuration);
+        services.AddJobStore();
+        services.AddWebhookStore();
         services.AddImageBusMessaging(_ => { });
         services.AddWebhookEndpointsApi();
         return services;

@@ -1,5 +1,5 @@
 using ImageBus.Gateway;
-using ImageBus.ServiceDefaults.Hosting;
+using ImageBus.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddImageBusLogging();

@@ -1,9 +1,9 @@
 using ImageBus.Notifier.Webhooks;
-using ImageBus.ServiceDefaults.Hosting;
-using ImageBus.ServiceDefaults.Messaging;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Scheduling;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.ServiceDefaults;
+using ImageBus.Messaging;
+using ImageBus.Messaging.Scheduling;
+using ImageBus.Http;
+using ImageBus.Webhooks;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,10 +17,12 @@ public static class NotifierExtensions
         services.AddCommandQueue(DeliverWebhook.QueueName);
         services.AddImageBusMessaging(bus =>
         {
-            // Retries are scheduled durably in PostgreSQL; the orchestrator's dispatcher sends them when due.
+            // Retries are scheduled durably in PostgreSQL ...
             bus.AddPostgresMessageScheduler();
             bus.AddWebhookConsumers();
         });
+        // ... and sent when due by the notifier's own dispatcher too, so they go out while no orchestrator runs.
+        services.AddScheduledMessageDispatcher();
         return services;
     }
 
@@ -31,7 +33,7 @@ public static class NotifierExtensions
         services.TryAddSingleton(TimeProvider.System);
         // Webhook URLs are chosen by tenants: every connection is checked against the address guard.
         services.AddAddressGuardedHttpClient<WebhookPoster>();
-        services.AddImageBusDatabase(configuration);
+        services.AddWebhookStore();
         services.AddSingleton<JobEventRecorder>();
         services.AddSingleton<WebhookDeliveryStore>();
         return services;

@@ -1,5 +1,5 @@
 using ImageBus.Notifier;
-using ImageBus.ServiceDefaults.Hosting;
+using ImageBus.ServiceDefaults;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddImageBusLogging();

@@ -1,11 +1,11 @@
 using ImageBus.Orchestrator.Jobs;
 using ImageBus.Orchestrator.Tenants;
-using ImageBus.ServiceDefaults.Hosting;
-using ImageBus.ServiceDefaults.Jobs;
-using ImageBus.ServiceDefaults.Messaging;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Sagas;
-using ImageBus.ServiceDefaults.Scheduling;
+using ImageBus.ServiceDefaults;
+using ImageBus.Jobs;
+using ImageBus.Messaging;
+using ImageBus.Persistence;
+using ImageBus.Messaging.Sagas;
+using ImageBus.Messaging.Scheduling;
 using MassTransit;
 using JobStateMachine = ImageBus.Orchestrator.Jobs.JobStateMachine;
 
@@ -19,15 +19,16 @@ public static class OrchestratorExtensions
         services.AddValidatedOptions<JobOptions>(JobOptions.Section);
         services.AddValidatedOptions<SweeperOptions>(SweeperOptions.Section);
         services.AddSingleton(TimeProvider.System);
-        services.AddImageBusDatabase(configuration);
+        services.AddJobStore();
+        services.AddOwnedDbContext<TenantSlotsDbContext>(OwnedSchema.Of<TenantSlotsDbContext>());
         services.AddCommandQueue(QueueNames.GenerateImage);
         services.AddImageBusMessaging(bus =>
         {
             bus.AddPostgresMessageScheduler();
             bus.AddSagaStateMachine<JobStateMachine, JobState>(typeof(JobStateDefinition))
-                .PostgresRepository<JobState, ImageBusDbContext>();
+                .PostgresRepository<JobState, JobsDbContext>();
             bus.AddSagaStateMachine<TenantSlotStateMachine, TenantSlots>(typeof(TenantSlotsDefinition))
-                .PostgresRepository<TenantSlots, ImageBusDbContext>();
+                .PostgresRepository<TenantSlots, TenantSlotsDbContext>();
         });
         services.AddScheduledMessageDispatcher();
         services.AddSingleton<OverdueJobSweeper>();

@@ -1,5 +1,5 @@
 using ImageBus.Gemini;
-using ImageBus.ServiceDefaults.Hosting;
+using ImageBus.ServiceDefaults;
 using ImageBus.Worker;
 using Microsoft.Extensions.Options;
 

@@ -1,13 +1,14 @@
 using ImageBus.Gemini;
 using ImageBus.Imaging;
-using ImageBus.ServiceDefaults.Hosting;
-using ImageBus.ServiceDefaults.Messaging;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Storage;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.ServiceDefaults;
+using ImageBus.Messaging;
+using ImageBus.Jobs;
+using ImageBus.Persistence;
+using ImageBus.Storage;
+using ImageBus.Http;
 using ImageBus.Worker.Generation;
 using ImageBus.Worker.Throttling;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -30,10 +31,11 @@ public static class WorkerExtensions
         services.AddValidatedOptions<WorkerOptions>(WorkerOptions.Section);
         services.AddValidatedOptions<PromptOptions>(PromptOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddImageBusDatabase(configuration);
+        services.AddJobStore();
+        services.AddOwnedTables(OwnedSchema.Of<SharedRateLimiter>());
         services.AddSingleton<PromptBuilder>();
         services.AddSingleton<JobCancellationCheck>();
-        // Source image URLs come from tenants: the same address guard as webhooks (Webhooks:AllowedHosts).
+        // Source image URLs come from tenants: the same outbound address guard as webhooks (OutboundAddresses:AllowedHosts).
         services.AddAddressGuardedHttpClient<SourceImageFetcher>();
         services.AddBlobStore();
         services.AddImageProcessing(configuration);
@@ -43,7 +45,7 @@ public static class WorkerExtensions
             var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var model = provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model;
             return new SharedRateLimiter(
-                provider.GetRequiredService<IDbContextFactory<ImageBusDbContext>>(),
+                provider.GetRequiredService<NpgsqlDataSource>(),
                 SharedRateLimit.PerMinute($"gemini:{model}", worker.RequestsPerMinute),
                 provider.GetRequiredService<ILogger<SharedRateLimiter>>());
         });

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ImageBus.Contracts;
 using ImageBus.Imaging;
-using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.Jobs;
 using ImageBus.Testing;
 using Microsoft.Extensions.Options;
 using Xunit;

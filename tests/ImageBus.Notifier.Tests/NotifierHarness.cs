@@ -1,7 +1,7 @@
 using ImageBus.Contracts;
 using ImageBus.Notifier;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Persistence;
+using ImageBus.Webhooks;
 using ImageBus.Testing;
 using MassTransit;
 using MassTransit.Testing;
@@ -38,7 +38,7 @@ public sealed class NotifierHarness : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:ImageBus"] = database.ConnectionString,
-            ["Webhooks:AllowedHosts:0"] = "127.0.0.1/32",
+            ["OutboundAddresses:AllowedHosts:0"] = "127.0.0.1/32",
             ["Webhooks:RetrySchedule:0"] = "00:00:00",
             ["Webhooks:RetrySchedule:1"] = "00:00:00.2",
             ["Webhooks:RetrySchedule:2"] = "00:00:00.5",
@@ -147,7 +147,7 @@ public sealed class NotifierHarness : IAsyncDisposable
         }
     }
 
-    Task<ImageBusDbContext> Db() => provider.GetRequiredService<IDbContextFactory<ImageBusDbContext>>().CreateDbContextAsync();
+    Task<WebhooksDbContext> Db() => provider.GetRequiredService<IDbContextFactory<WebhooksDbContext>>().CreateDbContextAsync();
 
     public async ValueTask DisposeAsync()
     {

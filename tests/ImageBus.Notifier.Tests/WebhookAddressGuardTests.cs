@@ -1,12 +1,12 @@
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Http;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Notifier.Tests;
 
-public sealed class WebhookAddressGuardTests
+public sealed class OutboundAddressGuardTests
 {
-    static WebhookAddressGuard Guard(params string[] allowed) =>
-        new(Options.Create(new WebhookAddressOptions { AllowedHosts = allowed }));
+    static OutboundAddressGuard Guard(params string[] allowed) =>
+        new(Options.Create(new OutboundAddressOptions { AllowedHosts = allowed }));
 
     [Theory]
     [InlineData("http://127.0.0.1/hook")]

@@ -1,4 +1,4 @@
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Webhooks;
 using ImageBus.Testing;
 
 namespace ImageBus.Notifier.Tests;

@@ -1,7 +1,7 @@
 using ImageBus.Contracts;
 using ImageBus.Orchestrator.Jobs;
 using ImageBus.Orchestrator.Tenants;
-using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.Jobs;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;

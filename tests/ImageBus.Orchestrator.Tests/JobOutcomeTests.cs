@@ -1,5 +1,5 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Messaging;
+using ImageBus.Messaging;
 using MassTransit;
 
 namespace ImageBus.Orchestrator.Tests;

@@ -1,5 +1,5 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.Jobs;
 
 namespace ImageBus.Orchestrator.Tests;
 

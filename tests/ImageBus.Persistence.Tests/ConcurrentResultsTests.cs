@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Sagas;
+using ImageBus.Messaging.Sagas;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -39,7 +39,7 @@ public sealed class ConcurrentResultsTests(ITestOutputHelper output)
         Report(SagaConcurrency.Optimistic, job, elapsed, metrics);
     }
 
-    static async Task<(ServiceDefaults.Jobs.JobState Job, TimeSpan Elapsed, SagaMetricsRecorder Metrics)> CompleteFiftyImagesAtOnce(
+    static async Task<(ImageBus.Jobs.JobState Job, TimeSpan Elapsed, SagaMetricsRecorder Metrics)> CompleteFiftyImagesAtOnce(
         SagaConcurrency concurrency)
     {
         await using var host = await SagaHost.StartAsync(concurrency);
@@ -60,7 +60,7 @@ public sealed class ConcurrentResultsTests(ITestOutputHelper output)
         return (job, stopwatch.Elapsed, metrics);
     }
 
-    void Report(SagaConcurrency concurrency, ServiceDefaults.Jobs.JobState job, TimeSpan elapsed, SagaMetricsRecorder metrics) =>
+    void Report(SagaConcurrency concurrency, ImageBus.Jobs.JobState job, TimeSpan elapsed, SagaMetricsRecorder metrics) =>
         output.WriteLine($"{concurrency}: {job.Images.Count(i => i.Status == ImageStatuses.Completed)} of {Images} results applied, " +
             $"job {job.CurrentState}, in {elapsed.TotalMilliseconds:F0} ms; conflicts retried {metrics.Conflicts}; " +
             $"lock waits {metrics.LockWaits} totalling {metrics.LockWaitMilliseconds:F0} ms (max {metrics.MaxLockWaitMilliseconds:F0} ms)");

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using ImageBus.Contracts;
 using ImageBus.Orchestrator.Jobs;
-using ImageBus.ServiceDefaults.Sagas;
+using ImageBus.Messaging.Sagas;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,13 +1,13 @@
 using ImageBus.Orchestrator.Tenants;
-using ImageBus.ServiceDefaults.Jobs;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Sagas;
+using ImageBus.Jobs;
+using ImageBus.Persistence;
+using ImageBus.Messaging.Sagas;
 using ImageBus.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using JobStateMachine = ImageBus.Orchestrator.Jobs.JobStateMachine;
 using JobStateDefinition = ImageBus.Orchestrator.Jobs.JobStateDefinition;
@@ -25,12 +25,12 @@ sealed class SagaHost : IAsyncDisposable
         this.provider = provider;
         Database = database;
         Harness = provider.GetRequiredService<ITestHarness>();
-        Contexts = provider.GetRequiredService<IDbContextFactory<ImageBusDbContext>>();
+        Contexts = provider.GetRequiredService<IDbContextFactory<JobsDbContext>>();
     }
 
     public TestDatabase Database { get; }
     public ITestHarness Harness { get; }
-    public IDbContextFactory<ImageBusDbContext> Contexts { get; }
+    public IDbContextFactory<JobsDbContext> Contexts { get; }
 
     public static async Task<SagaHost> StartAsync(SagaConcurrency concurrency, JobOptions? options = null)
     {
@@ -39,14 +39,19 @@ sealed class SagaHost : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton(Options.Create(options ?? new JobOptions()));
         services.AddSingleton(TimeProvider.System);
-        services.AddDbContextFactory<ImageBusDbContext>(o => o.UseNpgsql(database.ConnectionString));
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{PersistenceExtensions.ConnectionStringName}"] = database.ConnectionString,
+        }).Build());
+        services.AddJobStore();
+        services.AddOwnedDbContext<TenantSlotsDbContext>(OwnedSchema.Of<TenantSlotsDbContext>());
         services.AddMassTransitTestHarness(x =>
         {
             x.AddDelayedMessageScheduler();
             x.AddSagaStateMachine<JobStateMachine, JobState>(typeof(JobStateDefinition))
-                .PostgresRepository<JobState, ImageBusDbContext>(concurrency);
+                .PostgresRepository<JobState, JobsDbContext>(concurrency);
             x.AddSagaStateMachine<TenantSlotStateMachine, TenantSlots>(typeof(TenantSlotsDefinition))
-                .PostgresRepository<TenantSlots, ImageBusDbContext>();
+                .PostgresRepository<TenantSlots, TenantSlotsDbContext>();
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.UseDelayedMessageScheduler();
@@ -55,7 +60,7 @@ sealed class SagaHost : IAsyncDisposable
         });
         var provider = services.BuildServiceProvider(true);
         var host = new SagaHost(provider, database);
-        await new DatabaseSchema(host.Contexts, NullLogger<DatabaseSchema>.Instance).StartAsync(CancellationToken.None);
+        await database.ApplyAsync(OwnedSchema.Of<JobsDbContext>(), OwnedSchema.Of<TenantSlotsDbContext>());
         host.Harness.TestTimeout = TimeSpan.FromSeconds(60);
         await host.Harness.Start();
         return host;

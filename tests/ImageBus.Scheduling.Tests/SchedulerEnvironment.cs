@@ -1,6 +1,6 @@
-using ImageBus.ServiceDefaults.Messaging;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Scheduling;
+using ImageBus.Messaging;
+using ImageBus.Persistence;
+using ImageBus.Messaging.Scheduling;
 using ImageBus.Testing;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -44,7 +44,6 @@ public sealed class SchedulerEnvironment : IAsyncDisposable
         });
         builder.Services.AddSingleton(Deliveries);
         builder.Services.AddSingleton(Deadlines);
-        builder.Services.AddImageBusDatabase(builder.Configuration);
         builder.Services.AddImageBusMessaging(bus =>
         {
             bus.AddConsumer<ScheduledProbeConsumer, ScheduledProbeConsumerDefinition>();

@@ -36,7 +36,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
             ["FakeGemini__LatencyJitterMs"] = "50",
             ["Webhooks__GatewayBaseUrl"] = GatewayUrl,
             // Test webhook receivers listen on loopback, which the webhook address guard refuses otherwise.
-            ["Webhooks__AllowedHosts__0"] = "127.0.0.1/32",
+            ["OutboundAddresses__AllowedHosts__0"] = "127.0.0.1/32",
             ["Logging__LogLevel__Default"] = "Information",
         };
         foreach (var (key, value) in overrides)

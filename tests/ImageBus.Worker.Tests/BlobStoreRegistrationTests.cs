@@ -1,4 +1,4 @@
-using ImageBus.ServiceDefaults.Storage;
+using ImageBus.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using ImageBus.Contracts;
 using ImageBus.Imaging;
-using ImageBus.ServiceDefaults.Storage;
+using ImageBus.Storage;
 using ImageBus.Worker.Generation;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ImageBus.ServiceDefaults.Storage;
+using ImageBus.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

@@ -1,15 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageBus.Gemini;
-using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.Persistence;
 using ImageBus.Testing;
 using ImageBus.Worker.Throttling;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace ImageBus.Worker.Tests;
 
@@ -23,7 +22,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        await new DatabaseSchema(Contexts(), NullLogger<DatabaseSchema>.Instance).StartAsync(CancellationToken.None);
+        await database.ApplyAsync(OwnedSchema.Of<SharedRateLimiter>());
     }
 
     public async Task DisposeAsync() => await database.DisposeAsync();
@@ -135,10 +134,8 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         return services.AddGeminiClient(configuration).BuildServiceProvider();
     }
 
-    private SharedRateLimiter Limiter(SharedRateLimit limit) => new(Contexts(), limit, NullLogger<SharedRateLimiter>.Instance);
-
-    private PooledDbContextFactory<ImageBusDbContext> Contexts() =>
-        new(new DbContextOptionsBuilder<ImageBusDbContext>().UseNpgsql(database.ConnectionString).Options);
+    private SharedRateLimiter Limiter(SharedRateLimit limit) =>
+        new(NpgsqlDataSource.Create(database.ConnectionString), limit, NullLogger<SharedRateLimiter>.Instance);
 }
 
 [CollectionDefinition(nameof(SharedRateLimiterTests), DisableParallelization = true)]

@@ -1,6 +1,8 @@
 using ImageBus.Contracts;
 using ImageBus.Gemini;
-using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.Jobs;
+using ImageBus.Persistence;
+using ImageBus.Worker.Throttling;
 using ImageBus.Testing;
 using ImageBus.Worker.Generation;
 using MassTransit;
@@ -51,9 +53,7 @@ public sealed class WorkerFixture : IAsyncLifetime
         });
         SourcesUrl = sources.Urls.Single();
 
-        var contexts = new PooledDbContextFactory<ImageBusDbContext>(
-            new DbContextOptionsBuilder<ImageBusDbContext>().UseNpgsql(Database.ConnectionString).Options);
-        await new DatabaseSchema(contexts, NullLogger<DatabaseSchema>.Instance).StartAsync(CancellationToken.None);
+        await Database.ApplyAsync(OwnedSchema.Of<JobsDbContext>(), OwnedSchema.Of<SharedRateLimiter>());
     }
 
     public async Task DisposeAsync()
@@ -76,7 +76,7 @@ public sealed class WorkerFixture : IAsyncLifetime
             ["Gemini:Model"] = Model,
             [$"Gemini:Prices:{Model}:PerImage"] = PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage:Root"] = StorageRoot,
-            ["Webhooks:AllowedHosts:0"] = "127.0.0.1/32",
+            ["OutboundAddresses:AllowedHosts:0"] = "127.0.0.1/32",
             ["Worker:RequestsPerMinute"] = "100000",
             ["Worker:SourceImageMaxBytes"] = SourceImageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();

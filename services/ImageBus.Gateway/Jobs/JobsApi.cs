@@ -1,7 +1,7 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Jobs;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Storage;
+using ImageBus.Jobs;
+using ImageBus.Persistence;
+using ImageBus.Storage;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -27,7 +27,7 @@ public static class JobsApi
     /// <summary>Accepts a case: records it, publishes <see cref="GenerateCaseImages"/>, answers 202.</summary>
     static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Submit(
         SubmitJobRequest request,
-        IDbContextFactory<ImageBusDbContext> contexts,
+        IDbContextFactory<JobsDbContext> contexts,
         IPublishEndpoint publisher,
         IOptions<JobOptions> options,
         TimeProvider clock,
@@ -84,7 +84,7 @@ public static class JobsApi
     }
 
     static async Task<Results<Ok<JobStatusResponse>, NotFound>> GetStatus(
-        Guid jobId, IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+        Guid jobId, IDbContextFactory<JobsDbContext> contexts, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
@@ -104,12 +104,12 @@ public static class JobsApi
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
     static Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> Retry(
-        Guid jobId, IDbContextFactory<ImageBusDbContext> contexts, IPublishEndpoint publisher, CancellationToken cancellationToken) =>
+        Guid jobId, IDbContextFactory<JobsDbContext> contexts, IPublishEndpoint publisher, CancellationToken cancellationToken) =>
         CommandJob(jobId, [JobStatuses.Partial, JobStatuses.Failed], new RetryFailedImages(jobId), "retried", contexts, publisher, cancellationToken);
 
     /// <summary>Asks a pending or generating job to stop.</summary>
     static Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> Cancel(
-        Guid jobId, CancelJobRequest? request, IDbContextFactory<ImageBusDbContext> contexts, IPublishEndpoint publisher,
+        Guid jobId, CancelJobRequest? request, IDbContextFactory<JobsDbContext> contexts, IPublishEndpoint publisher,
         CancellationToken cancellationToken) =>
         CommandJob(jobId, [JobStatuses.Accepted, JobStatuses.Pending, JobStatuses.Generating], new CancelCaseImages(jobId, request?.Reason),
             "cancelled", contexts, publisher, cancellationToken);
@@ -117,7 +117,7 @@ public static class JobsApi
     /// <summary>Publishes a command for a job in one of the states it applies to. The saga decides
     /// for good (the job may move on in between); this only spares callers a command that cannot apply.</summary>
     static async Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> CommandJob<T>(
-        Guid jobId, string[] applicableStates, T command, string verb, IDbContextFactory<ImageBusDbContext> contexts,
+        Guid jobId, string[] applicableStates, T command, string verb, IDbContextFactory<JobsDbContext> contexts,
         IPublishEndpoint publisher, CancellationToken cancellationToken)
         where T : class
     {
@@ -145,7 +145,7 @@ public static class JobsApi
     }
 
     static async Task<Results<FileStreamHttpResult, NotFound>> GetImage(
-        Guid jobId, string itemId, IDbContextFactory<ImageBusDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
+        Guid jobId, string itemId, IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var location = await db.JobImages.AsNoTracking()

@@ -1,7 +1,8 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Contracts;
+using ImageBus.Jobs;
+using ImageBus.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -24,33 +25,41 @@ public static class JobEventStreamApi
 
     static async Task<Results<ServerSentEventsResult<string>, NotFound>> Stream(
         Guid jobId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
-        IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+        IDbContextFactory<JobsDbContext> jobContexts, IDbContextFactory<WebhooksDbContext> eventContexts, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var known = await db.JobRequests.AnyAsync(r => r.JobId == jobId, cancellationToken)
-            || await db.Jobs.AnyAsync(j => j.CorrelationId == jobId, cancellationToken)
-            || await db.JobEvents.AnyAsync(e => e.JobId == jobId, cancellationToken);
+        await using var jobs = await jobContexts.CreateDbContextAsync(cancellationToken);
+        await using var recorded = await eventContexts.CreateDbContextAsync(cancellationToken);
+        var known = await jobs.JobRequests.AnyAsync(r => r.JobId == jobId, cancellationToken)
+            || await jobs.Jobs.AnyAsync(j => j.CorrelationId == jobId, cancellationToken)
+            || await recorded.JobEvents.AnyAsync(e => e.JobId == jobId, cancellationToken);
+        var after = long.TryParse(lastEventId, out var lastSeen) ? lastSeen : 0;
         return known
-            ? TypedResults.ServerSentEvents(ReadAsync(jobId, long.TryParse(lastEventId, out var after) ? after : 0, contexts, cancellationToken))
+            ? TypedResults.ServerSentEvents(ReadAsync(jobId, after, jobContexts, eventContexts, cancellationToken))
             : TypedResults.NotFound();
     }
 
     static async IAsyncEnumerable<SseItem<string>> ReadAsync(
-        Guid jobId, long after, IDbContextFactory<ImageBusDbContext> contexts, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Guid jobId, long after, IDbContextFactory<JobsDbContext> jobContexts, IDbContextFactory<WebhooksDbContext> eventContexts,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         DateTimeOffset? missingSince = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             List<JobEventRecord> events;
-            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            await using (var recorded = await eventContexts.CreateDbContextAsync(cancellationToken))
             {
-                events = await db.JobEvents.AsNoTracking()
+                events = await recorded.JobEvents.AsNoTracking()
                     .Where(e => e.JobId == jobId && e.Sequence > after)
                     .OrderBy(e => e.Sequence)
                     .Take(100)
                     .ToListAsync(cancellationToken);
-                // A rejected job has no events and never will.
-                if (events.Count == 0 && await db.Jobs.AnyAsync(j => j.CorrelationId == jobId && j.CurrentState == "Rejected", cancellationToken))
+            }
+
+            // A rejected job has no events and never will.
+            if (events.Count == 0)
+            {
+                await using var jobs = await jobContexts.CreateDbContextAsync(cancellationToken);
+                if (await jobs.Jobs.AnyAsync(j => j.CorrelationId == jobId && j.CurrentState == "Rejected", cancellationToken))
                 {
                     yield break;
                 }

@@ -1,4 +1,4 @@
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Webhooks;
 
 namespace ImageBus.Gateway.Webhooks;
 

@@ -1,7 +1,8 @@
-using ImageBus.ServiceDefaults.Hosting;
-using ImageBus.ServiceDefaults.Messaging;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Contracts;
+using ImageBus.ServiceDefaults;
+using ImageBus.Messaging;
+using ImageBus.Http;
+using ImageBus.Webhooks;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -20,8 +21,8 @@ public static class WebhookEndpointsApi
     public static IServiceCollection AddWebhookEndpointsApi(this IServiceCollection services)
     {
         services.AddValidatedOptions<WebhookApiOptions>(WebhookApiOptions.Section);
-        services.AddValidatedOptions<WebhookAddressOptions>(WebhookAddressOptions.Section);
-        services.AddSingleton<WebhookAddressGuard>();
+        services.AddValidatedOptions<OutboundAddressOptions>(OutboundAddressOptions.Section);
+        services.AddSingleton<OutboundAddressGuard>();
         services.AddCommandQueue(DeliverWebhook.QueueName);
         return services;
     }
@@ -43,8 +44,8 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Created<CreatedWebhookEndpointResponse>, ValidationProblem>> Create(
-        [FromHeader(Name = TenantHeader)] string tenantId, CreateWebhookEndpointRequest request, WebhookAddressGuard guard,
-        IDbContextFactory<ImageBusDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
+        [FromHeader(Name = TenantHeader)] string tenantId, CreateWebhookEndpointRequest request, OutboundAddressGuard guard,
+        IDbContextFactory<WebhooksDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await ValidateAsync(request.Url, request.EventTypes, guard, cancellationToken) is { } invalid)
         {
@@ -66,7 +67,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Ok<List<WebhookEndpointResponse>>> List(
-        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var endpoints = await db.WebhookEndpoints.AsNoTracking()
@@ -77,7 +78,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Ok<WebhookEndpointResponse>, NotFound>> Get(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<ImageBusDbContext> contexts,
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
         CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -87,7 +88,7 @@ public static class WebhookEndpointsApi
 
     static async Task<Results<Ok<WebhookEndpointResponse>, NotFound, ValidationProblem>> Update(
         [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, UpdateWebhookEndpointRequest request,
-        WebhookAddressGuard guard, IDbContextFactory<ImageBusDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
+        OutboundAddressGuard guard, IDbContextFactory<WebhooksDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
@@ -117,7 +118,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<NoContent, NotFound>> Delete(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<ImageBusDbContext> contexts,
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
         CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -128,7 +129,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Ok<WebhookSecretResponse>, NotFound>> RotateSecret(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<ImageBusDbContext> contexts,
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
         IOptions<WebhookApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -149,7 +150,7 @@ public static class WebhookEndpointsApi
     /// <summary>Creates or rotates the tenant's secret for the webhooks of jobs submitted with a <c>webhookUrl</c>.
     /// Until a tenant has one, those webhooks are sent unsigned.</summary>
     static async Task<Ok<WebhookSecretResponse>> RotateJobSecret(
-        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<ImageBusDbContext> contexts,
+        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<WebhooksDbContext> contexts,
         IOptions<WebhookApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -170,7 +171,7 @@ public static class WebhookEndpointsApi
 
     static async Task<Results<Ok<List<WebhookDeliveryResponse>>, NotFound, ValidationProblem>> ListDeliveries(
         [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, string? status, DateTimeOffset? since, int? limit,
-        IDbContextFactory<ImageBusDbContext> contexts, CancellationToken cancellationToken)
+        IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
     {
         if (status is not null && !WebhookDeliveryStatuses.All.Contains(status))
         {
@@ -194,7 +195,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Accepted, NotFound>> Redeliver(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid deliveryId, IDbContextFactory<ImageBusDbContext> contexts,
+        [FromHeader(Name = TenantHeader)] string tenantId, Guid deliveryId, IDbContextFactory<WebhooksDbContext> contexts,
         ISendEndpointProvider sender, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -214,7 +215,7 @@ public static class WebhookEndpointsApi
     /// waiting for a retry; they go out in order per job, as new ones do.</summary>
     static async Task<Results<Ok<RecoverDeliveriesResponse>, NotFound>> Recover(
         [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, DateTimeOffset since,
-        IDbContextFactory<ImageBusDbContext> contexts, ISendEndpointProvider sender, CancellationToken cancellationToken)
+        IDbContextFactory<WebhooksDbContext> contexts, ISendEndpointProvider sender, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (await FindAsync(db, tenantId, endpointId, cancellationToken) is null)
@@ -245,11 +246,11 @@ public static class WebhookEndpointsApi
         }
     }
 
-    static Task<WebhookEndpoint?> FindAsync(ImageBusDbContext db, string tenantId, Guid endpointId, CancellationToken cancellationToken) =>
+    static Task<WebhookEndpoint?> FindAsync(WebhooksDbContext db, string tenantId, Guid endpointId, CancellationToken cancellationToken) =>
         db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == endpointId && e.TenantId == tenantId && e.JobId == null, cancellationToken);
 
     static async Task<ValidationProblem?> ValidateAsync(
-        string url, IReadOnlyList<string>? eventTypes, WebhookAddressGuard guard, CancellationToken cancellationToken)
+        string url, IReadOnlyList<string>? eventTypes, OutboundAddressGuard guard, CancellationToken cancellationToken)
     {
         if (await guard.CheckAsync(url, cancellationToken) is { } refusal)
         {

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Webhooks;
 using MassTransit;
 
 namespace ImageBus.Notifier.Webhooks;

@@ -1,6 +1,6 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Persistence;
+using ImageBus.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +8,7 @@ namespace ImageBus.Notifier.Webhooks;
 
 /// <summary>Records a job event once (job_events) and creates its deliveries, one per matching enabled
 /// endpoint (webhook_deliveries, unique per endpoint, job and sequence), so a redelivered event changes nothing.</summary>
-public sealed class JobEventRecorder(IDbContextFactory<ImageBusDbContext> contexts, IOptions<WebhookDeliveryOptions> options)
+public sealed class JobEventRecorder(IDbContextFactory<WebhooksDbContext> contexts, IOptions<WebhookDeliveryOptions> options)
 {
     /// <summary>Records the event and answers the pending deliveries it made (again, if it was recorded
     /// before but its deliveries may not have been sent).</summary>

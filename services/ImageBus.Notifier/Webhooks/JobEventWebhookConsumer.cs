@@ -1,5 +1,5 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Webhooks;
 using MassTransit;
 
 namespace ImageBus.Notifier.Webhooks;

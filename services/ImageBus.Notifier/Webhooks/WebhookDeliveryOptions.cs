@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ImageBus.Notifier.Webhooks;
 
 /// <summary>Section <c>Webhooks</c>: how the notifier delivers. (Which addresses it may call is
-/// <see cref="ImageBus.ServiceDefaults.Webhooks.WebhookAddressOptions"/>, in the same section.)</summary>
+/// <see cref="ImageBus.Webhooks.OutboundAddressOptions"/>, in the same section.)</summary>
 public sealed class WebhookDeliveryOptions : IValidatableObject
 {
     public const string Section = "Webhooks";

@@ -1,5 +1,5 @@
-using ImageBus.ServiceDefaults.Persistence;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Persistence;
+using ImageBus.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImageBus.Notifier.Webhooks;
@@ -25,7 +25,7 @@ public sealed record DeliveryWork(
 
 /// <summary>The delivery log in PostgreSQL: turns, claims (leases) and attempts. Row times come from the
 /// database clock, so several notifiers agree on them.</summary>
-public sealed class WebhookDeliveryStore(IDbContextFactory<ImageBusDbContext> contexts)
+public sealed class WebhookDeliveryStore(IDbContextFactory<WebhooksDbContext> contexts)
 {
     /// <summary>A scheduled message may fire a little before the time the row was given.</summary>
     static readonly TimeSpan EarlyArrival = TimeSpan.FromSeconds(1);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Webhooks;
 
 namespace ImageBus.Notifier.Webhooks;
 

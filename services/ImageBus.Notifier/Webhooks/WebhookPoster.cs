@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Http;
+using ImageBus.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Notifier.Webhooks;
@@ -13,7 +14,7 @@ public sealed record PostOutcome(int? StatusCode, string? Error, TimeSpan Durati
 }
 
 /// <summary>POSTs one signed webhook (Standard Webhooks headers). Redirects are not followed, connections
-/// go only to addresses <see cref="WebhookAddressGuard"/> allows (see <see cref="NotifierExtensions"/>),
+/// go only to addresses <see cref="OutboundAddressGuard"/> allows (see <see cref="NotifierExtensions"/>),
 /// and at most <see cref="MaxResponseBytes"/> of an answer are read.</summary>
 public sealed class WebhookPoster(HttpClient http, IOptions<WebhookDeliveryOptions> options, TimeProvider clock)
 {
@@ -52,7 +53,7 @@ public sealed class WebhookPoster(HttpClient http, IOptions<WebhookDeliveryOptio
         catch (HttpRequestException exception)
         {
             // The guard's refusal arrives wrapped; its own message says more than the wrapper's.
-            var reason = exception.InnerException is WebhookAddressRefusedException refused ? refused.Message : exception.Message;
+            var reason = exception.InnerException is OutboundAddressRefusedException refused ? refused.Message : exception.Message;
             return new PostOutcome(null, reason, Stopwatch.GetElapsedTime(started), null);
         }
     }

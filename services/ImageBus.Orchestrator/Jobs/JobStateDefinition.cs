@@ -1,5 +1,5 @@
-using ImageBus.ServiceDefaults.Jobs;
-using ImageBus.ServiceDefaults.Sagas;
+using ImageBus.Jobs;
+using ImageBus.Messaging.Sagas;
 using MassTransit;
 
 namespace ImageBus.Orchestrator.Jobs;

@@ -1,7 +1,7 @@
 using System.Linq.Expressions;
 using ImageBus.Contracts;
 using ImageBus.Orchestrator.Tenants;
-using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.Jobs;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Jobs;
-using ImageBus.ServiceDefaults.Messaging;
+using ImageBus.Jobs;
+using ImageBus.Messaging;
 using MassTransit;
 
 namespace ImageBus.Orchestrator.Jobs;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.Jobs;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,7 +13,7 @@ namespace ImageBus.Orchestrator.Jobs;
 /// asks the saga to end them as failed with a reason. One instance sweeps at a time (advisory lock).
 /// </summary>
 public sealed class OverdueJobSweeper(
-    IDbContextFactory<ImageBusDbContext> contexts,
+    IDbContextFactory<JobsDbContext> contexts,
     IPublishEndpoint publisher,
     IOptions<SweeperOptions> options,
     TimeProvider clock,

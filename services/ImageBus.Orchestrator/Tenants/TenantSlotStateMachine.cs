@@ -1,4 +1,4 @@
-using ImageBus.ServiceDefaults.Jobs;
+using ImageBus.Jobs;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using ImageBus.Contracts;
 using ImageBus.Gemini;
 using ImageBus.Imaging;
-using ImageBus.ServiceDefaults.Storage;
+using ImageBus.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using ImageBus.Gemini;
-using ImageBus.ServiceDefaults.Messaging;
+using ImageBus.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

@@ -1,12 +1,12 @@
 using ImageBus.Contracts;
-using ImageBus.ServiceDefaults.Persistence;
+using ImageBus.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImageBus.Worker.Generation;
 
 /// <summary>Tells whether a job was cancelled, from the saga's own row, so workers skip the images of a cancelled
 /// job that were already queued instead of paying Gemini for them.</summary>
-public sealed class JobCancellationCheck(IDbContextFactory<ImageBusDbContext> contexts)
+public sealed class JobCancellationCheck(IDbContextFactory<JobsDbContext> contexts)
 {
     public async Task<bool> IsCancelledAsync(Guid jobId, CancellationToken ct)
     {

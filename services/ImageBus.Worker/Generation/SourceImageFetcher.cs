@@ -1,5 +1,5 @@
 using ImageBus.Imaging;
-using ImageBus.ServiceDefaults.Webhooks;
+using ImageBus.Http;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker.Generation;
@@ -47,7 +47,7 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
         {
             throw Unavailable($"the source image {uri} did not arrive within {options.Value.SourceImageTimeout.TotalSeconds:0.###} s", ex);
         }
-        catch (HttpRequestException ex) when (ex.InnerException is WebhookAddressRefusedException refused)
+        catch (HttpRequestException ex) when (ex.InnerException is OutboundAddressRefusedException refused)
         {
             // An internal address (SSRF): asking again will not change the answer.
             throw Invalid($"the source image {uri} may not be fetched: {refused.Message}", ex);

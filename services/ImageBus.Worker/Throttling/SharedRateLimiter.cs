@@ -1,6 +1,4 @@
 using ImageBus.Gemini;
-using ImageBus.ServiceDefaults.Persistence;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ImageBus.Worker.Throttling;
@@ -23,7 +21,7 @@ public sealed record SharedRateLimit(string Name, int PermitsPerWindow, TimeSpan
 /// rather than answered with 429s, whatever the provider's own windows are. A caller cancelled while waiting
 /// leaves its slot unused: the budget can be under-used then, never over-used.</summary>
 public sealed class SharedRateLimiter(
-    IDbContextFactory<ImageBusDbContext> contexts,
+    NpgsqlDataSource database,
     SharedRateLimit limit,
     ILogger<SharedRateLimiter> logger) : IGeminiRateLimiter
 {
@@ -59,11 +57,7 @@ public sealed class SharedRateLimiter(
 
     async Task<(long SlotUs, long NowUs)> ReserveAsync(CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync(ct);
-        await using var reserve = connection.CreateCommand();
-        reserve.CommandText = ReserveSql;
+        await using var reserve = database.CreateCommand(ReserveSql);
         reserve.Parameters.Add(new NpgsqlParameter("limiter", limit.Name));
         reserve.Parameters.Add(new NpgsqlParameter("interval_us", intervalUs));
         await using var reader = await reserve.ExecuteReaderAsync(ct);

@@ -1,0 +1,132 @@
+using ImageBus.Contracts;
+
+namespace ImageBus.Jobs;
+
+/// <summary>One problem with a submitted case; <see cref="Field"/> is a JSON path such as <c>items[2].kind</c>.</summary>
+public sealed record ValidationError(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>Checks a case before any work starts and lists every problem at once, so the caller
+/// can fix them in one go. Shared by the gateway (400) and the orchestrator (rejection event).</summary>
+public static class CaseValidator
+{
+    public static IReadOnlyList<ValidationError> Validate(GenerateCaseImages command, JobOptions options)
+    {
+        var errors = new List<ValidationError>();
+        if (command.JobId == Guid.Empty)
+        {
+            errors.Add(new("jobId", "must be a non-empty id"));
+        }
+
+        Require(errors, "tenantId", command.TenantId);
+        Require(errors, "caseId", command.CaseId);
+        if (command.ImageSize is { } size && (size < options.MinImageSize || size > options.MaxImageSize))
+        {
+            errors.Add(new("imageSize", $"must be between {options.MinImageSize} and {options.MaxImageSize} pixels"));
+        }
+
+        if (command.DeadlineSeconds is { } deadline && (deadline < options.MinDeadlineSeconds || deadline > options.MaxDeadlineSeconds))
+        {
+            errors.Add(new("deadlineSeconds", $"must be between {options.MinDeadlineSeconds} and {options.MaxDeadlineSeconds} seconds"));
+        }
+
+        if (command.IdempotencyKey is { Length: 0 or > 200 })
+        {
+            errors.Add(new("idempotencyKey", "must be 1 to 200 characters when given"));
+        }
+
+        if (command.WebhookUrl is { } webhook && !IsHttpUrl(webhook))
+        {
+            errors.Add(new("webhookUrl", "must be an absolute http or https URL"));
+        }
+
+        foreach (var type in command.WebhookEvents?.Except(WebhookEventTypes.FilterNames) ?? [])
+        {
+            errors.Add(new("webhookEvents", $"'{type}' is not one of {string.Join(", ", WebhookEventTypes.FilterNames)}"));
+        }
+
+        ValidateItems(errors, command.Items, options);
+        return errors;
+    }
+
+    static void ValidateItems(List<ValidationError> errors, IReadOnlyList<CaseImageItem>? items, JobOptions options)
+    {
+        if (items is null || items.Count == 0)
+        {
+            errors.Add(new("items", "must list at least one image"));
+            return;
+        }
+
+        if (items.Count > options.MaxItems)
+        {
+            errors.Add(new("items", $"must list at most {options.MaxItems} images, not {items.Count}"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var path = $"items[{i}]";
+            if (item is null)
+            {
+                errors.Add(new(path, "must not be null"));
+                continue;
+            }
+
+            if (Require(errors, $"{path}.itemId", item.ItemId) && !seen.Add(item.ItemId))
+            {
+                errors.Add(new($"{path}.itemId", $"'{item.ItemId}' is used by an earlier item"));
+            }
+
+            Require(errors, $"{path}.name", item.Name);
+            ValidateKindAndPrompt(errors, path, item, options);
+            if (item.AspectRatio is { } ratio && !AspectRatios.All.Contains(ratio))
+            {
+                errors.Add(new($"{path}.aspectRatio", $"'{ratio}' is not one of {string.Join(", ", AspectRatios.All)}"));
+            }
+
+            if (item.SourceImageUrl is { } source && !IsHttpUrl(source))
+            {
+                errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
+            }
+        }
+    }
+
+    static void ValidateKindAndPrompt(List<ValidationError> errors, string path, CaseImageItem item, JobOptions options)
+    {
+        if (!ImageKinds.All.Contains(item.Kind ?? ""))
+        {
+            errors.Add(new($"{path}.kind", $"'{item.Kind}' is not one of {string.Join(", ", ImageKinds.All)}"));
+        }
+        else if (item.Kind == ImageKinds.Custom)
+        {
+            Require(errors, $"{path}.prompt", item.Prompt);
+        }
+        else if (string.IsNullOrWhiteSpace(item.Description) && string.IsNullOrWhiteSpace(item.Prompt))
+        {
+            errors.Add(new($"{path}.description", "is required (or give a prompt)"));
+        }
+
+        var length = (item.Prompt?.Length ?? 0) + (item.Description?.Length ?? 0);
+        if (length > options.MaxPromptLength)
+        {
+            errors.Add(new($"{path}.prompt", $"prompt and description together must be at most {options.MaxPromptLength} characters"));
+        }
+    }
+
+    static bool Require(List<ValidationError> errors, string field, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            return true;
+        }
+
+        errors.Add(new(field, "is required"));
+        return false;
+    }
+
+    static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}

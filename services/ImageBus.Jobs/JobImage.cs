@@ -1,0 +1,79 @@
+using ImageBus.Contracts;
+
+namespace ImageBus.Jobs;
+
+/// <summary>One image of a job: what was asked for and what became of it.</summary>
+public sealed class JobImage
+{
+    public Guid JobId { get; set; }
+    public string ItemId { get; set; } = "";
+
+    /// <summary>The item's place in the request, so that reports keep the caller's order.</summary>
+    public int Position { get; set; }
+
+    public string Kind { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public string? Prompt { get; set; }
+    public string AspectRatio { get; set; } = AspectRatios.Square;
+    public int Width { get; set; }
+    public int Height { get; set; }
+
+    public string Status { get; set; } = ImageStatuses.Queued;
+    public int Attempt { get; set; }
+    public string? Location { get; set; }
+    public long? SizeBytes { get; set; }
+    public string? Model { get; set; }
+
+    /// <summary>Gemini's token usage and the estimated cost of the stored attempt, as the worker reported them.</summary>
+    public int? PromptTokens { get; set; }
+    public int? CandidatesTokens { get; set; }
+    public int? TotalTokens { get; set; }
+    public decimal? EstimatedCostUsd { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? Error { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the current attempt was last sent to the workers, and how often it was sent.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
+    public int Dispatches { get; set; }
+
+    /// <summary>Every finished attempt and late result, oldest first (JSON, see <see cref="ImageAttempt"/>).</summary>
+    public List<ImageAttempt> History { get; set; } = [];
+
+    public bool IsFinished => Status != ImageStatuses.Queued;
+
+    /// <summary>Ends the current attempt in <paramref name="status"/> and records it in the history.</summary>
+    public void Finish(string status, DateTimeOffset at, string? errorCode = null, string? error = null)
+    {
+        Status = status;
+        ErrorCode = errorCode;
+        Error = error;
+        UpdatedAt = at;
+        History.Add(new ImageAttempt(Attempt, status, Location, errorCode, error, at));
+    }
+
+    /// <summary>Starts the next attempt of a failed or timed-out image.</summary>
+    public void Requeue(DateTimeOffset at)
+    {
+        Attempt++;
+        Status = ImageStatuses.Queued;
+        Location = null;
+        ErrorCode = null;
+        Error = null;
+        DispatchedAt = null;
+        Dispatches = 0;
+        UpdatedAt = at;
+    }
+
+    public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio);
+
+    public ImageResult ToResult() => new(
+        ItemId, Kind, Status, Attempt, Location,
+        Status == ImageStatuses.Completed ? Width : null,
+        Status == ImageStatuses.Completed ? Height : null,
+        ErrorCode, Error);
+}
+
+/// <summary>How one attempt of an image ended (or a result that came after it had ended).</summary>
+public sealed record ImageAttempt(int Attempt, string Status, string? Location, string? ErrorCode, string? Error, DateTimeOffset At);

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageBus.Jobs;
+
+/// <summary>Limits on what a job may ask for. Section <c>Jobs</c>; the gateway and the orchestrator
+/// read the same values so that both reject the same requests.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    [Range(1, 10_000)]
+    public int MaxItems { get; set; } = 64;
+
+    [Range(64, 4096)]
+    public int DefaultImageSize { get; set; } = 1024;
+
+    [Range(64, 4096)]
+    public int MinImageSize { get; set; } = 128;
+
+    [Range(64, 8192)]
+    public int MaxImageSize { get; set; } = 2048;
+
+    [Range(1, 10_000)]
+    public int MaxPromptLength { get; set; } = 4000;
+
+    /// <summary>How long a job may take from acceptance unless its request says otherwise.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan JobDeadline { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long an image may stay unanswered before it is sent once more, and then failed
+    /// as timed out. Longer than a worker's Gemini call timeout times its attempts.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ImageDeadline { get; set; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>Jobs of one tenant that generate at once; the rest wait in pending, in arrival order.</summary>
+    [Range(1, 1000)]
+    public int MaxGeneratingPerTenant { get; set; } = 3;
+
+    [Range(1, 86_400)]
+    public int MinDeadlineSeconds { get; set; } = 5;
+
+    [Range(1, 604_800)]
+    public int MaxDeadlineSeconds { get; set; } = 86_400;
+}

@@ -1,0 +1,81 @@
+using ImageBus.Contracts;
+using MassTransit;
+
+namespace ImageBus.Jobs;
+
+/// <summary>One job as the orchestrator's saga keeps it and the gateway reports it. The job id is
+/// the saga's correlation id.</summary>
+public sealed class JobState : SagaStateMachineInstance
+{
+    public Guid CorrelationId { get; set; }
+
+    /// <summary>The saga's state name (Generating, Completed, ...); see <see cref="Status"/>.</summary>
+    public string CurrentState { get; set; } = "";
+
+    public string TenantId { get; set; } = "";
+    public string CaseId { get; set; } = "";
+    public int ImageSize { get; set; }
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>The webhook event types the job's own webhook wants; all when null.</summary>
+    public List<string>? WebhookEvents { get; set; }
+    public string? IdempotencyKey { get; set; }
+
+    /// <summary>When the job must have ended, whatever happens around it.</summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
+
+    /// <summary>Tokens of the scheduled deadline messages, so they can be cancelled.</summary>
+    public Guid? JobDeadlineTokenId { get; set; }
+    public Guid? ImageCheckTokenId { get; set; }
+
+    /// <summary>The last sequence number given to an event of this job.</summary>
+    public long Sequence { get; set; }
+
+    public string? FailureReason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public List<JobImage> Images { get; set; } = [];
+
+    /// <summary>PostgreSQL's row version (<c>xmin</c>), checked on save in optimistic mode.</summary>
+    public uint Version { get; set; }
+
+    /// <summary>The public status name for <see cref="CurrentState"/>.</summary>
+    public string Status => StatusOf(CurrentState);
+
+    /// <summary>The public status name for a saga state name.</summary>
+    public static string StatusOf(string currentState) => currentState.ToLowerInvariant() switch
+    {
+        "" or "initial" => JobStatuses.Accepted,
+        var state => state,
+    };
+
+    public JobCounts Counts => new(
+        Images.Count,
+        Images.Count(i => i.Status == ImageStatuses.Completed),
+        Images.Count(i => i.Status == ImageStatuses.Failed),
+        Images.Count(i => i.Status == ImageStatuses.TimedOut),
+        Images.Count(i => i.Status == ImageStatuses.Cancelled));
+
+    public bool AllImagesFinished => Images.TrueForAll(i => i.IsFinished);
+
+    /// <summary>What the job's stored images cost, summed from each image's own figures (never a running
+    /// total, so a redelivered result cannot count twice); null when no image reported a cost.</summary>
+    public decimal? EstimatedCostUsd => Images.Any(i => i.EstimatedCostUsd is not null) ? Images.Sum(i => i.EstimatedCostUsd ?? 0) : null;
+
+    public int? TotalTokens => Images.Any(i => i.TotalTokens is not null) ? Images.Sum(i => i.TotalTokens ?? 0) : null;
+
+    /// <summary>When the earliest unfinished image runs out of time, if any image is out.</summary>
+    public DateTimeOffset? NextImageDeadline(TimeSpan imageDeadline) =>
+        Images.Where(i => !i.IsFinished).Min(i => i.DispatchedAt + imageDeadline);
+
+    public JobImage? FindImage(string itemId) => Images.Find(i => i.ItemId == itemId);
+
+    /// <summary>Gives the next event of this job its sequence number.</summary>
+    public long NextSequence(DateTimeOffset now)
+    {
+        UpdatedAt = now;
+        return ++Sequence;
+    }
+}

@@ -1,0 +1,65 @@
+-- Tables owned by ImageBus.Jobs: the job saga's rows (jobs, job_images) and the requests the
+-- gateway accepted (job_requests). Applied at every start-up under an advisory lock
+-- (ImageBus.Persistence.DatabaseSchema), so it stays idempotent: IF NOT EXISTS everywhere.
+
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id                uuid PRIMARY KEY,
+    current_state         text        NOT NULL,
+    tenant_id             text        NOT NULL,
+    case_id               text        NOT NULL,
+    image_size            integer     NOT NULL,
+    webhook_url           text        NULL,
+    webhook_events        text[]      NULL,
+    idempotency_key       text        NULL,
+    sequence              bigint      NOT NULL DEFAULT 0,
+    failure_reason        text        NULL,
+    deadline_at           timestamptz NULL,
+    job_deadline_token_id uuid        NULL,
+    image_check_token_id  uuid        NULL,
+    created_at            timestamptz NOT NULL,
+    updated_at            timestamptz NOT NULL,
+    finished_at           timestamptz NULL
+);
+CREATE INDEX IF NOT EXISTS ix_jobs_tenant_state ON jobs (tenant_id, current_state);
+CREATE INDEX IF NOT EXISTS ix_jobs_unfinished_deadline ON jobs (deadline_at)
+    WHERE current_state IN ('Pending', 'Generating');
+
+CREATE TABLE IF NOT EXISTS job_images (
+    job_id             uuid          NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    item_id            text          NOT NULL,
+    position           integer       NOT NULL,
+    kind               text          NOT NULL,
+    name               text          NOT NULL,
+    description        text          NULL,
+    prompt             text          NULL,
+    aspect_ratio       text          NOT NULL,
+    width              integer       NOT NULL,
+    height             integer       NOT NULL,
+    status             text          NOT NULL,
+    attempt            integer       NOT NULL,
+    location           text          NULL,
+    size_bytes         bigint        NULL,
+    model              text          NULL,
+    prompt_tokens      integer       NULL,
+    candidates_tokens  integer       NULL,
+    total_tokens       integer       NULL,
+    estimated_cost_usd numeric(12, 6) NULL,
+    error_code         text          NULL,
+    error              text          NULL,
+    dispatched_at      timestamptz   NULL,
+    dispatches         integer       NOT NULL DEFAULT 0,
+    history            jsonb         NOT NULL DEFAULT '[]',
+    updated_at         timestamptz   NOT NULL,
+    PRIMARY KEY (job_id, item_id)
+);
+
+CREATE TABLE IF NOT EXISTS job_requests (
+    job_id          uuid PRIMARY KEY,
+    tenant_id       text        NOT NULL,
+    case_id         text        NOT NULL,
+    item_count      integer     NOT NULL,
+    idempotency_key text        NULL,
+    accepted_at     timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_job_requests_idempotency ON job_requests (tenant_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;

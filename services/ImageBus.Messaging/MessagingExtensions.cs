@@ -1,0 +1,51 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ImageBus.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Messaging;
+
+/// <summary>The bus every ImageBus service runs: RabbitMQ, kebab-case endpoint names, quorum queues.</summary>
+public static class MessagingExtensions
+{
+    public static IServiceCollection AddImageBusMessaging(
+        this IServiceCollection services,
+        Action<IBusRegistrationConfigurator> registerConsumers)
+    {
+        services.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.Section);
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.DisableUsageTelemetry();
+            registerConsumers(bus);
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                if (options.QuorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue();
+                }
+            });
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                cfg.Host(options.Host, (ushort)options.Port, options.VirtualHost, h =>
+                {
+                    h.Username(options.Username);
+                    h.Password(options.Password);
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+
+    /// <summary>Makes sure a command queue this service sends to exists before its bus starts.</summary>
+    public static IServiceCollection AddCommandQueue(this IServiceCollection services, string queueName)
+    {
+        services.AddSingleton<IHostedService>(provider =>
+            new CommandQueueTopology(provider.GetRequiredService<IOptions<RabbitMqOptions>>(), queueName));
+        return services;
+    }
+}

@@ -1,0 +1,10 @@
+namespace ImageBus.Messaging;
+
+/// <summary>Queues one service sends commands to and another consumes, named once here. Senders
+/// address the queue's exchange; see <see cref="CommandQueueTopology"/>.</summary>
+public static class QueueNames
+{
+    public const string GenerateImage = "generate-image";
+
+    public static Uri GenerateImageAddress { get; } = new($"exchange:{GenerateImage}");
+}

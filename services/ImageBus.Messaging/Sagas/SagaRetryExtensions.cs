@@ -1,0 +1,19 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace ImageBus.Messaging.Sagas;
+
+public static class SagaRetryExtensions
+{
+    /// <summary>Retries what a saga's PostgreSQL transaction may meet under concurrency or a passing
+    /// outage: two first messages of one saga inserting it at once (unique violation), serialization
+    /// failures, deadlocks, transient connection errors, optimistic concurrency conflicts.</summary>
+    public static void UseSagaPersistenceRetry(this IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Handle<DbUpdateException>();
+            r.Handle<NpgsqlException>(e => e.IsTransient || e is PostgresException { SqlState: "23505" or "40001" or "40P01" });
+            r.Exponential(10, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+        });
+}

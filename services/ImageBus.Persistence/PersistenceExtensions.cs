@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace ImageBus.Persistence;
+
+public static class PersistenceExtensions
+{
+    public const string ConnectionStringName = "ImageBus";
+
+    /// <summary>Registers the tables a library owns: its schema script is applied as the host starts, before
+    /// the bus does (hosted services start in registration order, and the first call registers the runner).
+    /// Also registers the process's one <see cref="NpgsqlDataSource"/> (its connection pool).</summary>
+    public static IServiceCollection AddOwnedTables(this IServiceCollection services, OwnedSchema schema)
+    {
+        services.TryAddSingleton(provider => NpgsqlDataSource.Create(ConnectionString(provider.GetRequiredService<IConfiguration>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DatabaseSchema>());
+        if (!services.Any(d => d.ServiceType == typeof(OwnedSchema) && Equals(d.ImplementationInstance, schema)))
+        {
+            services.AddSingleton(schema);
+        }
+
+        return services;
+    }
+
+    /// <summary>An EF Core context factory on the shared data source, with snake_case names (PostgreSQL
+    /// folds unquoted names to lower case, so hand-written SQL stays readable), for tables <paramref name="schema"/> creates.</summary>
+    public static IServiceCollection AddOwnedDbContext<TContext>(this IServiceCollection services, OwnedSchema schema)
+        where TContext : DbContext
+    {
+        services.AddOwnedTables(schema);
+        if (!services.Any(d => d.ServiceType == typeof(IDbContextFactory<TContext>)))
+        {
+            services.AddDbContextFactory<TContext>((provider, options) =>
+                options.UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>()).UseSnakeCaseNamingConvention());
+        }
+
+        return services;
+    }
+
+    static string ConnectionString(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set: give the PostgreSQL connection string.")
+            : connectionString;
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Storage;
+
+/// <summary>Blobs as files under <see cref="StorageOptions.Root"/>. A write goes to a temporary file
+/// first and is renamed into place, so a reader never sees half an image.</summary>
+public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlobStore
+{
+    readonly string root = Path.GetFullPath(options.Value.Root);
+
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temporary, content.ToArray(), cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        return Task.FromResult<Stream?>(File.Exists(path) ? File.OpenRead(path) : null);
+    }
+
+    public string Describe(string key) => PathOf(key);
+
+    string PathOf(string key)
+    {
+        var path = Path.GetFullPath(Path.Combine(root, key));
+        return path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new ArgumentException($"blob key '{key}' leaves the store", nameof(key));
+    }
+}

@@ -34,13 +34,12 @@ public sealed class WebhookDeliveryStore(IDbContextFactory<WebhooksDbContext> co
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Database.SqlQuery<TurnRow>($"""
-            SELECT d.status AS "Status", d.leased_until AS "LeasedUntil", d.next_attempt_at AS "NextAttemptAt",
-                   d.created_at AS "CreatedAt", now() AS "Now",
+            SELECT d.status, d.leased_until, d.next_attempt_at, d.created_at, now() AS now,
                    EXISTS (SELECT 1 FROM webhook_deliveries e
                            WHERE e.endpoint_id = d.endpoint_id AND e.job_id = d.job_id AND e.sequence < d.sequence
-                             AND e.status = 'pending') AS "EarlierPending",
+                             AND e.status = 'pending') AS earlier_pending,
                    (SELECT count(*) FROM job_events ev WHERE ev.job_id = d.job_id AND ev.sequence < d.sequence)
-                       >= d.sequence - 1 AS "EarlierEventsRecorded"
+                       >= d.sequence - 1 AS earlier_events_recorded
             FROM webhook_deliveries d WHERE d.id = {deliveryId}
             """).SingleOrDefaultAsync(cancellationToken);
         return row switch
@@ -153,7 +152,7 @@ public sealed class WebhookDeliveryStore(IDbContextFactory<WebhooksDbContext> co
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var next = await db.Database.SqlQuery<NextRow>($"""
-            SELECT id AS "Id", greatest(next_attempt_at - now(), interval '0') AS "DueIn"
+            SELECT id, greatest(next_attempt_at - now(), interval '0') AS due_in
             FROM webhook_deliveries
             WHERE endpoint_id = {endpointId} AND job_id = {jobId} AND status = 'pending'
             ORDER BY sequence LIMIT 1
@@ -161,6 +160,7 @@ public sealed class WebhookDeliveryStore(IDbContextFactory<WebhooksDbContext> co
         return next is null ? null : (next.Id, next.DueIn);
     }
 
+    // Result rows map by the snake_case naming convention, like the entities.
     sealed class TurnRow
     {
         public string Status { get; set; } = "";

@@ -14,7 +14,7 @@ namespace ImageBus.Orchestrator.Jobs;
 /// </summary>
 public sealed class OverdueJobSweeper(
     IDbContextFactory<JobsDbContext> contexts,
-    IPublishEndpoint publisher,
+    IBus publisher,
     IOptions<SweeperOptions> options,
     TimeProvider clock,
     IMeterFactory meters,

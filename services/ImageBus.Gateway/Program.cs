@@ -2,7 +2,7 @@ using ImageBus.Gateway;
 using ImageBus.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddImageBusLogging();
+builder.AddServiceDefaults();
 builder.Services.AddGateway(builder.Configuration);
 
 var app = builder.Build();

@@ -16,6 +16,9 @@ public sealed class JobImage
     public string? Description { get; set; }
     public string? Prompt { get; set; }
     public string AspectRatio { get; set; } = AspectRatios.Square;
+
+    /// <summary>The image to edit or enhance, as the case gave it; the worker fetches it for every attempt.</summary>
+    public string? SourceImageUrl { get; set; }
     public int Width { get; set; }
     public int Height { get; set; }
 
@@ -66,7 +69,8 @@ public sealed class JobImage
         UpdatedAt = at;
     }
 
-    public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio);
+    /// <summary>The item as the workers get it: everything the case asked for this image.</summary>
+    public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio, SourceImageUrl);
 
     public ImageResult ToResult() => new(
         ItemId, Kind, Status, Attempt, Location,

@@ -32,6 +32,10 @@ public sealed class JobState : SagaStateMachineInstance
     public long Sequence { get; set; }
 
     public string? FailureReason { get; set; }
+
+    /// <summary>What was wrong with a rejected case, as found when it was taken on; kept only while that message
+    /// is handled (the reason persists in <see cref="FailureReason"/>).</summary>
+    public IReadOnlyList<string> ValidationErrors { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
@@ -71,6 +75,17 @@ public sealed class JobState : SagaStateMachineInstance
         Images.Where(i => !i.IsFinished).Min(i => i.DispatchedAt + imageDeadline);
 
     public JobImage? FindImage(string itemId) => Images.Find(i => i.ItemId == itemId);
+
+    /// <summary>Ends every image still waiting for an answer (deadline, cancellation, forced failure) and records why.</summary>
+    public void FinishUnfinished(string status, string errorCode, string reason, DateTimeOffset at)
+    {
+        foreach (var image in Images.Where(i => !i.IsFinished))
+        {
+            image.Finish(status, at, errorCode, reason);
+        }
+
+        FailureReason = reason;
+    }
 
     /// <summary>Gives the next event of this job its sequence number.</summary>
     public long NextSequence(DateTimeOffset now)

@@ -27,6 +27,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options) : DbC
             job.Ignore(j => j.AllImagesFinished);
             job.Ignore(j => j.EstimatedCostUsd);
             job.Ignore(j => j.TotalTokens);
+            job.Ignore(j => j.ValidationErrors);
             job.HasMany(j => j.Images).WithOne().HasForeignKey(i => i.JobId);
             job.Navigation(j => j.Images).AutoInclude();
         });

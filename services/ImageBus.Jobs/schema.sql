@@ -63,3 +63,6 @@ CREATE TABLE IF NOT EXISTS job_requests (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS ux_job_requests_idempotency ON job_requests (tenant_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
+
+-- Columns added after the tables above first shipped: ADD COLUMN IF NOT EXISTS keeps older databases current.
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS source_image_url text NULL;

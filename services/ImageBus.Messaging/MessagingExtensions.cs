@@ -35,6 +35,9 @@ public static class MessagingExtensions
                     h.Username(options.Username);
                     h.Password(options.Password);
                 });
+                cfg.UseConsumeFilter(typeof(JobLogContextFilter<>), context);
+                cfg.UseSendFilter(typeof(TenantHeader<>), context);
+                cfg.UsePublishFilter(typeof(TenantHeader<>), context);
                 cfg.ConfigureEndpoints(context);
             });
         });

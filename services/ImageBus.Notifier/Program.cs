@@ -2,6 +2,6 @@ using ImageBus.Notifier;
 using ImageBus.ServiceDefaults;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddImageBusLogging();
+builder.AddServiceDefaults();
 builder.Services.AddNotifier(builder.Configuration);
 builder.Build().Run();

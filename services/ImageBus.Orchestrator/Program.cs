@@ -2,6 +2,6 @@ using ImageBus.Orchestrator;
 using ImageBus.ServiceDefaults;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddImageBusLogging();
+builder.AddServiceDefaults();
 builder.Services.AddOrchestrator(builder.Configuration);
 builder.Build().Run();

@@ -4,7 +4,7 @@ using ImageBus.Worker;
 using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddImageBusLogging();
+builder.AddServiceDefaults();
 builder.Services.AddWorker(builder.Configuration);
 using var host = builder.Build();
 try

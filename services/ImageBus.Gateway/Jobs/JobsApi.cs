@@ -161,7 +161,7 @@ public static class JobsApi
         job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
-            i.Status == ImageStatuses.Completed ? $"/v1/jobs/{job.CorrelationId}/images/{Uri.EscapeDataString(i.ItemId)}" : null,
+            i.Status == ImageStatuses.Completed ? JobImagePaths.For(job.CorrelationId, i.ItemId) : null,
             i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd,
             i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At)).ToList())).ToList());
 }

@@ -234,7 +234,8 @@ public static class WebhookEndpointsApi
     static void Requeue(UpdateSettersBuilder<WebhookDelivery> delivery) => delivery
         .SetProperty(d => d.Status, WebhookDeliveryStatuses.Pending)
         .SetProperty(d => d.Attempts, 0)
-        .SetProperty(d => d.NextAttemptAt, DateTimeOffset.UtcNow)
+        // As an expression, UtcNow becomes the database's now(): the notifier compares it with now() too.
+        .SetProperty(d => d.NextAttemptAt, _ => DateTimeOffset.UtcNow)
         .SetProperty(d => d.FinishedAt, (DateTimeOffset?)null);
 
     static async Task SendAsync(ISendEndpointProvider sender, IEnumerable<Guid> deliveryIds, CancellationToken cancellationToken)

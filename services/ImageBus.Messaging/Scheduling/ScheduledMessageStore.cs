@@ -40,7 +40,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
             """
             INSERT INTO scheduled_messages
                 (token_id, destination, due_at, message_id, correlation_id, conversation_id, message_types, content_type, body)
-            VALUES (@token_id, @destination, @due_at, @message_id, @correlation_id, @conversation_id, @message_types, @content_type, @body)
+            VALUES (@token_id, @destination, now() + (@due_at - @scheduled_at), @message_id, @correlation_id, @conversation_id, @message_types, @content_type, @body)
             ON CONFLICT (token_id) DO UPDATE SET
                 destination = EXCLUDED.destination, due_at = EXCLUDED.due_at, message_id = EXCLUDED.message_id,
                 correlation_id = EXCLUDED.correlation_id, conversation_id = EXCLUDED.conversation_id,
@@ -49,7 +49,10 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
             """, connection);
         command.Parameters.AddWithValue("token_id", message.TokenId);
         command.Parameters.AddWithValue("destination", message.Destination.ToString());
+        // Dispatchers compare due times with the database's clock, so the delay is anchored to it too: a service
+        // whose clock runs ahead or behind still gets its message after the delay it asked for.
         command.Parameters.AddWithValue("due_at", message.DueAt);
+        command.Parameters.AddWithValue("scheduled_at", DateTimeOffset.UtcNow);
         command.Parameters.Add(new NpgsqlParameter<Guid?>("message_id", NpgsqlDbType.Uuid) { TypedValue = message.MessageId });
         command.Parameters.Add(new NpgsqlParameter<Guid?>("correlation_id", NpgsqlDbType.Uuid) { TypedValue = message.CorrelationId });
         command.Parameters.Add(new NpgsqlParameter<Guid?>("conversation_id", NpgsqlDbType.Uuid) { TypedValue = message.ConversationId });

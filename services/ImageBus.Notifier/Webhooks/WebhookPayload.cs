@@ -59,7 +59,7 @@ public sealed record WebhookImage(
     public static WebhookImage For(Guid jobId, ImageResult result, string gatewayBaseUrl) => new(
         result.ItemId, result.Kind, result.Status, result.Attempt,
         result.Status == ImageStatuses.Completed
-            ? $"{gatewayBaseUrl.TrimEnd('/')}/v1/jobs/{jobId}/images/{Uri.EscapeDataString(result.ItemId)}"
+            ? gatewayBaseUrl.TrimEnd('/') + JobImagePaths.For(jobId, result.ItemId)
             : null,
         result.Width, result.Height, result.ErrorCode, result.Error);
 }

@@ -35,18 +35,17 @@ public sealed class WebhookPoster(HttpClient http, IOptions<WebhookDeliveryOptio
             request.Headers.Add("webhook-signature", WebhookSecrets.SignatureHeader(secrets, webhookId, timestamp, body));
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.Timeout);
+        using var deadline = CallDeadline.Start(options.Value.Timeout, cancellationToken);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            var answer = await ReadCappedAsync(response.Content, timeout.Token);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            var answer = Encoding.UTF8.GetString(await HttpBodies.ReadPrefixAsync(response.Content, MaxResponseBytes, deadline.Token));
             var code = (int)response.StatusCode;
             return new PostOutcome(code, response.IsSuccessStatusCode ? null : Describe(response.StatusCode, answer),
-                Stopwatch.GetElapsedTime(started), RetryAfterOf(response));
+                Stopwatch.GetElapsedTime(started), RetryAfter.Of(response, clock));
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             return new PostOutcome(null, $"no answer within {options.Value.Timeout.TotalSeconds:0.#} s", Stopwatch.GetElapsedTime(started), null);
         }
@@ -58,30 +57,9 @@ public sealed class WebhookPoster(HttpClient http, IOptions<WebhookDeliveryOptio
         }
     }
 
-    static async Task<string> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxResponseBytes];
-        var filled = 0;
-        int read;
-        while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
-        {
-            filled += read;
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, filled);
-    }
-
     static string Describe(HttpStatusCode status, string answer)
     {
         var excerpt = answer.Length > 200 ? answer[..200] : answer;
         return excerpt.Length == 0 ? $"answered {(int)status}" : $"answered {(int)status}: {excerpt}";
     }
-
-    TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - clock.GetUtcNow(),
-        _ => null,
-    };
 }

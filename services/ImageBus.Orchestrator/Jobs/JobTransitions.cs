@@ -26,7 +26,8 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         var errors = CaseValidator.Validate(WithSagaId(command, job), options);
         if (errors.Count > 0)
         {
-            job.FailureReason = string.Join("; ", errors);
+            job.ValidationErrors = [.. errors.Select(e => e.ToString())];
+            job.FailureReason = string.Join("; ", job.ValidationErrors);
             job.FinishedAt = now;
             return;
         }
@@ -44,6 +45,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
                 Description = item.Description,
                 Prompt = item.Prompt,
                 AspectRatio = item.AspectRatio ?? AspectRatios.Square,
+                SourceImageUrl = item.SourceImageUrl,
                 Width = width,
                 Height = height,
                 Status = ImageStatuses.Queued,
@@ -57,10 +59,8 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
 
     public Task Reject(BehaviorContext<JobState, GenerateCaseImages> context)
     {
-        var errors = CaseValidator.Validate(WithSagaId(context.Message, context.Saga), options)
-            .Select(e => e.ToString()).ToList();
         return context.Publish(new CaseImagesRejected(
-            context.Saga.CorrelationId, context.Saga.TenantId, context.Saga.CaseId, errors, clock.GetUtcNow()));
+            context.Saga.CorrelationId, context.Saga.TenantId, context.Saga.CaseId, context.Saga.ValidationErrors, clock.GetUtcNow()));
     }
 
     /// <summary>Sends every queued image to the workers and reports the job started.</summary>
@@ -167,13 +167,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
     /// <summary>Marks every unfinished image timed out, for a job that reached its deadline.</summary>
     public void TimeOut(JobState job, string reason)
     {
-        var now = clock.GetUtcNow();
-        foreach (var image in job.Images.Where(i => !i.IsFinished))
-        {
-            image.Finish(ImageStatuses.TimedOut, now, "TIMED_OUT", reason);
-        }
-
-        job.FailureReason = reason;
+        job.FinishUnfinished(ImageStatuses.TimedOut, "TIMED_OUT", reason, clock.GetUtcNow());
     }
 
     public JobProgressed Progressed(JobState job, JobImage image) => new(Snapshot(job), image.ToResult());
@@ -199,12 +193,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
     public JobCancelled Cancel(JobState job, string reason)
     {
         var now = clock.GetUtcNow();
-        foreach (var image in job.Images.Where(i => !i.IsFinished))
-        {
-            image.Finish(ImageStatuses.Cancelled, now, "CANCELLED", reason);
-        }
-
-        job.FailureReason = reason;
+        job.FinishUnfinished(ImageStatuses.Cancelled, "CANCELLED", reason, now);
         job.FinishedAt = now;
         return new JobCancelled(Snapshot(job), reason, Results(job));
     }

@@ -28,8 +28,7 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
         }
 
         // Our own deadline over headers and body alike: a slow server cannot hold a worker slot.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(options.Value.SourceImageTimeout);
+        using var deadline = CallDeadline.Start(options.Value.SourceImageTimeout, ct);
         byte[] bytes;
         try
         {
@@ -41,9 +40,10 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
                 throw status is 408 or 429 || status >= 500 ? Unavailable(message) : Invalid(message);
             }
 
-            bytes = await ReadLimitedAsync(response.Content, uri, deadline.Token);
+            bytes = await HttpBodies.ReadAtMostAsync(response.Content, options.Value.SourceImageMaxBytes, deadline.Token)
+                ?? throw Invalid($"the source image {uri} is larger than {options.Value.SourceImageMaxBytes} bytes");
         }
-        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (deadline.Expired)
         {
             throw Unavailable($"the source image {uri} did not arrive within {options.Value.SourceImageTimeout.TotalSeconds:0.###} s", ex);
         }
@@ -71,33 +71,6 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
         {
             throw Invalid($"the source image {uri} is not usable: {ex.Message}", ex);
         }
-    }
-
-    async Task<byte[]> ReadLimitedAsync(HttpContent content, Uri uri, CancellationToken ct)
-    {
-        var limit = options.Value.SourceImageMaxBytes;
-        var tooLarge = $"the source image {uri} is larger than {limit} bytes";
-        if (content.Headers.ContentLength > limit)
-        {
-            throw Invalid(tooLarge);
-        }
-
-        // The declared length may be absent or wrong: count what actually arrives.
-        await using var body = await content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81_920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw Invalid(tooLarge);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     static SourceImageException Invalid(string message, Exception? inner = null) =>

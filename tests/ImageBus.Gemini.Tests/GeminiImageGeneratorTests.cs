@@ -20,13 +20,19 @@ public sealed class GeminiImageGeneratorTests(FakeGeminiFixture fake) : IClassFi
     public async Task Transient_failures_use_every_attempt(string marker, int maxAttempts)
     {
         var prompt = FakeGeminiFixture.Prompt(marker);
+        var hangs = marker == "[fake:hang]";
 
-        var ex = await GenerateFailure(prompt, ("Gemini:MaxAttempts", $"{maxAttempts}"), ("Gemini:CallTimeout", "00:00:00.300"));
+        // Only the hanging server needs a short call timeout; elsewhere one could cut a slow call on a busy machine.
+        var ex = await GenerateFailure(prompt, ("Gemini:MaxAttempts", $"{maxAttempts}"), ("Gemini:CallTimeout", hangs ? "00:00:00.300" : "00:01:00"));
 
         Assert.Equal(maxAttempts, ex.Calls);
         Assert.True(ex.IsTransient);
         Assert.Equal(maxAttempts - 1, _clock.Waits.Count);
-        Assert.Equal(maxAttempts, await CallsWith(prompt, maxAttempts));
+        if (!hangs)
+        {
+            // A call abandoned before the fake read its body is logged without its prompt, so only answered ones count here.
+            Assert.Equal(maxAttempts, await CallsWith(prompt, maxAttempts));
+        }
     }
 
     [Theory]

@@ -27,6 +27,15 @@ public static class FakeGeminiApp
                 {
                     o.Models.AddRange(FakeGeminiOptions.DefaultModels);
                 }
+
+                if (!o.ListOtherModels)
+                {
+                    o.OtherModels.Clear();
+                }
+                else if (o.OtherModels.Count == 0)
+                {
+                    o.OtherModels.AddRange(FakeGeminiOptions.DefaultOtherModels);
+                }
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
@@ -38,6 +47,8 @@ public static class FakeGeminiApp
         });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FakeGenerateContent>();
+        services.AddSingleton<FakeModels>();
+        services.AddSingleton<FakeRequests>();
         return services;
     }
 }

@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
 using ImageBus.Gemini;
 using ImageBus.Gemini.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,47 +8,110 @@ using Microsoft.Extensions.Options;
 
 namespace ImageBus.FakeGemini;
 
-/// <summary>Gemini's <c>v1beta/models</c> routes.</summary>
+/// <summary>Gemini's <c>models</c> routes under both API versions, <c>/v1</c> (the official JS SDK's default) and
+/// <c>/v1beta</c>, with the same behaviour; any other path under them answers Google's JSON 404.</summary>
 internal static class FakeGeminiEndpoints
 {
-    private const string GenerateContent = "generateContent";
+    public static readonly IReadOnlyList<string> ApiVersions = ["v1", "v1beta"];
 
     public static IEndpointRouteBuilder MapFakeGemini(this IEndpointRouteBuilder app)
     {
-        var models = app.MapGroup("/v1beta/models").AddEndpointFilter<ApiKeyFilter>();
-        models.MapGet("", ListModels);
-        models.MapGet("/{model}", GetModel);
-        // Gemini's custom-method style puts a colon inside the last segment: {model}:generateContent.
-        models.MapPost("/{modelAndMethod}", PostAsync);
+        foreach (var version in ApiVersions)
+        {
+            var api = app.MapGroup($"/{version}");
+            var models = api.MapGroup("/models").AddEndpointFilter<ApiKeyFilter>();
+            models.MapGet("", (string? pageSize, string? pageToken, FakeModels known, IOptions<FakeGeminiOptions> options) =>
+                ListModels(pageSize, pageToken, known, options.Value));
+            models.MapGet("/{model}", (string model, FakeModels known, HttpContext http) => GetModel(version, model, known, http));
+            // Gemini's custom-method style puts a colon inside the last segment: {model}:generateContent.
+            models.MapPost("/{modelAndMethod}", (string modelAndMethod, GenerateContentRequest request, FakeModels known,
+                    FakeGenerateContent generate, HttpContext http) => PostAsync(version, modelAndMethod, request, known, generate, http));
+            api.MapFallback("{**path}", (HttpContext http) => GoogleErrors.RouteNotFound(http.Request.Method, http.Request.Path));
+        }
+
         return app;
     }
 
-    private static Ok<ModelList> ListModels(IOptions<FakeGeminiOptions> options) =>
-        TypedResults.Ok(new ModelList(options.Value.Models.Select(Describe).ToList()));
+    /// <summary>The API version a request path is under, or "".</summary>
+    public static string VersionOf(string path) =>
+        ApiVersions.FirstOrDefault(v => path.StartsWith($"/{v}/", StringComparison.Ordinal) || path == $"/{v}") ?? "";
+
+    /// <summary>models.list: <c>pageSize</c> (default <see cref="FakeGeminiOptions.DefaultPageSize"/>, capped at
+    /// <see cref="FakeGeminiOptions.MaxPageSize"/>) and the opaque <c>pageToken</c> of the previous page.</summary>
+    private static Results<Ok<ModelList>, JsonHttpResult<ErrorEnvelope>> ListModels(
+        string? pageSize, string? pageToken, FakeModels known, FakeGeminiOptions options)
+    {
+        var size = options.DefaultPageSize;
+        if (!string.IsNullOrEmpty(pageSize))
+        {
+            if (!int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out var asked))
+            {
+                return GoogleErrors.Create(400, $"Invalid value at 'page_size' (TYPE_INT32), \"{pageSize}\"");
+            }
+
+            size = asked == 0 ? options.DefaultPageSize : Math.Min(asked, options.MaxPageSize);
+        }
+
+        var offset = 0;
+        if (!string.IsNullOrEmpty(pageToken) && !TryReadPageToken(pageToken, out offset))
+        {
+            return GoogleErrors.Create(400, "The page token is not valid.");
+        }
+
+        var all = known.All;
+        var page = all.Skip(offset).Take(size).ToList();
+        var next = offset + page.Count < all.Count ? PageToken(offset + page.Count) : null;
+        return TypedResults.Ok(new ModelList(page, next));
+    }
 
     private static Results<Ok<GeminiModel>, JsonHttpResult<ErrorEnvelope>> GetModel(
-        string model, IOptions<FakeGeminiOptions> options, HttpContext http)
+        string version, string model, FakeModels known, HttpContext http)
     {
         FakeRequestLog.Note(http, model, "");
-        return options.Value.Models.Contains(model) ? TypedResults.Ok(Describe(model)) : GoogleErrors.ModelNotFound(model);
+        return known.Knows(model) ? TypedResults.Ok(known.Describe(model)) : GoogleErrors.ModelNotFound(version, model);
     }
 
     private static async Task<Results<Ok<GenerateContentResponse>, JsonHttpResult<ErrorEnvelope>>> PostAsync(
-        string modelAndMethod, GenerateContentRequest request, IOptions<FakeGeminiOptions> options,
+        string version, string modelAndMethod, GenerateContentRequest request, FakeModels known,
         FakeGenerateContent generate, HttpContext http)
     {
         var colon = modelAndMethod.LastIndexOf(':');
         var model = colon < 0 ? modelAndMethod : modelAndMethod[..colon];
-        if (colon < 0 || modelAndMethod[(colon + 1)..] != GenerateContent || !options.Value.Models.Contains(model))
+        var method = colon < 0 ? "" : modelAndMethod[(colon + 1)..];
+        if (method != FakeModels.GenerateContent || !known.Knows(model)
+            || known.Describe(model).SupportsGenerateContent is false)
         {
             FakeRequestLog.Note(http, model, "");
-            return GoogleErrors.ModelNotFound(model);
+            return GoogleErrors.ModelNotFound(version, model);
+        }
+
+        if (!known.Draws(model))
+        {
+            FakeRequestLog.Note(http, model, "");
+            return GoogleErrors.NoImageOutput(model);
         }
 
         return await generate.HandleAsync(model, request, http);
     }
 
-    private static GeminiModel Describe(string model) => new($"models/{model}", model, [GenerateContent, "countTokens"]);
+    // Opaque to callers, as Google's are; here just the offset of the page's first model.
+    private static string PageToken(int offset) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"offset:{offset.ToString(CultureInfo.InvariantCulture)}"));
+
+    private static bool TryReadPageToken(string token, out int offset)
+    {
+        offset = 0;
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+            return text.StartsWith("offset:", StringComparison.Ordinal)
+                   && int.TryParse(text.AsSpan("offset:".Length), NumberStyles.None, CultureInfo.InvariantCulture, out offset);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Gemini's key rules: none → 403, a wrong one → 400 API_KEY_INVALID. Header or <c>?key=</c>.</summary>
     private sealed class ApiKeyFilter(IOptions<FakeGeminiOptions> options) : IEndpointFilter

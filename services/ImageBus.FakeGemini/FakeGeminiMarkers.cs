@@ -35,6 +35,20 @@ public static partial class FakeGeminiMarkers
     /// <c>[fake:error=STATUS]</c> would; later ones succeed. Counted per prompt for the fake's lifetime.</summary>
     public const string FailFirst = "fail-first";
 
+    /// <summary><c>[fake:quota=minute]</c>: HTTP 429 RESOURCE_EXHAUSTED as Gemini's per-minute quota answers it: a
+    /// QuotaFailure naming <c>GenerateRequestsPerMinutePerProjectPerModel</c> and a RetryInfo of
+    /// <see cref="MinuteQuotaRetryDelay"/>, no Retry-After header. <c>[fake:quota=day]</c>: the per-day quota
+    /// (<c>GenerateRequestsPerDayPerProjectPerModel</c>) with a short RetryInfo of <see cref="DayQuotaRetryDelay"/>, so a
+    /// client that trusts the delay alone retries in vain. <c>[fake:quota=KIND:N]</c>: only the first N calls with
+    /// this exact prompt, later ones succeed.</summary>
+    public const string Quota = "quota";
+
+    /// <summary>The RetryInfo delay of <c>[fake:quota=minute]</c>, as Google writes it.</summary>
+    public const string MinuteQuotaRetryDelay = "45.837906927s";
+
+    /// <summary>The RetryInfo delay of <c>[fake:quota=day]</c>.</summary>
+    public const string DayQuotaRetryDelay = "21s";
+
     /// <summary>The markers found in <paramref name="prompt"/>, or an error message for one it cannot read.</summary>
     internal static FakeScript Parse(string prompt)
     {
@@ -57,12 +71,37 @@ public static partial class FakeGeminiMarkers
                                            && int.TryParse(n, CultureInfo.InvariantCulture, out var count) && count >= 0
                                            && TryStatus(code, out var status)
                     => script with { FailFirstCount = count, FailFirstStatus = status },
+                (Quota, { } spec) when TryQuota(spec, out var window, out var quotaCalls)
+                    => script with { QuotaWindow = window, QuotaCalls = quotaCalls },
                 _ => script with { Invalid = match.Value },
             };
             script = script with { Summary = script.Summary.Length == 0 ? match.Value : script.Summary + match.Value };
         }
 
         return script;
+    }
+
+    private static bool TryQuota(string spec, out FakeQuotaWindow window, out int? calls)
+    {
+        (window, calls) = (FakeQuotaWindow.Minute, null);
+        var parts = spec.Split(':');
+        if (parts.Length > 2 || (parts.Length == 2 && !(int.TryParse(parts[1], CultureInfo.InvariantCulture, out var n) && n >= 0)))
+        {
+            return false;
+        }
+
+        calls = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : null;
+        switch (parts[0])
+        {
+            case "minute":
+                window = FakeQuotaWindow.Minute;
+                return true;
+            case "day":
+                window = FakeQuotaWindow.Day;
+                return true;
+            default:
+                return false;
+        }
     }
 
     private static bool TryStatus(string text, out int status) =>
@@ -85,9 +124,22 @@ internal sealed record FakeScript
     public int FailFirstCount { get; init; }
     public int FailFirstStatus { get; init; }
 
+    /// <summary>Which quota <c>[fake:quota=…]</c> plays out, if any.</summary>
+    public FakeQuotaWindow? QuotaWindow { get; init; }
+
+    /// <summary>How many calls with this prompt hit the quota; null = all.</summary>
+    public int? QuotaCalls { get; init; }
+
     /// <summary>The first marker the fake could not read, if any.</summary>
     public string? Invalid { get; init; }
 
     /// <summary>All markers as written, for the request log.</summary>
     public string Summary { get; init; } = "";
+}
+
+/// <summary>The window of a Gemini quota the fake plays.</summary>
+internal enum FakeQuotaWindow
+{
+    Minute,
+    Day,
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageBus.Gemini;
 
 namespace ImageBus.FakeGemini;
 
@@ -10,11 +11,34 @@ public sealed class FakeGeminiOptions
     /// <summary>The key callers must send; empty accepts any non-empty key.</summary>
     public string ApiKey { get; set; } = "fake-key";
 
-    /// <summary>The models the fake knows. Empty means <see cref="DefaultModels"/> (configuration binding appends
-    /// to a pre-filled list, so the defaults are applied after binding).</summary>
+    /// <summary>The image models the fake draws with. Empty means <see cref="DefaultModels"/> (configuration binding
+    /// appends to a pre-filled list, so the defaults are applied after binding). A model in
+    /// <see cref="GeminiImageModels"/> gets its imageConfig rules; any other accepts the common aspect ratios and
+    /// 1K, 2K and 4K.</summary>
     public List<string> Models { get; set; } = [];
 
-    public static readonly IReadOnlyList<string> DefaultModels = ["gemini-2.5-flash-image", "gemini-3-pro-image-preview"];
+    /// <summary>The current image models, as Google lists them.</summary>
+    public static readonly IReadOnlyList<string> DefaultModels = GeminiImageModels.CurrentIds;
+
+    /// <summary>Models models.list shows besides <see cref="Models"/>, as Google's list mixes in text, Imagen and
+    /// embedding models. A name with <c>imagen</c> answers only <c>predict</c>, one with <c>embedding</c> only
+    /// <c>embedContent</c>, others <c>generateContent</c> (but refuse to draw). Empty means <see cref="DefaultOtherModels"/>,
+    /// unless <see cref="ListOtherModels"/> is off.</summary>
+    public List<string> OtherModels { get; set; } = [];
+
+    /// <summary>False lists <see cref="Models"/> only.</summary>
+    public bool ListOtherModels { get; set; } = true;
+
+    public static readonly IReadOnlyList<string> DefaultOtherModels = ["gemini-2.5-flash", "imagen-4.0-generate-001", "gemini-embedding-001"];
+
+    /// <summary>models.list's page size when the caller names none (Google's is 50).</summary>
+    [Range(1, 1000)]
+    public int DefaultPageSize { get; set; } = 50;
+
+    /// <summary>The most models one page holds whatever the caller asks (Google's cap is 1000); lower it to make paging
+    /// happen in tests.</summary>
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 1000;
 
     [Range(0, 600_000)]
     public int LatencyMs { get; set; } = 300;
@@ -30,7 +54,7 @@ public sealed class FakeGeminiOptions
     public int FailureCode { get; set; } = 503;
 
     /// <summary>Gemini's per-minute quota: generateContent calls beyond it within one <see cref="RateWindow"/> are
-    /// answered 429 RESOURCE_EXHAUSTED. 0 means no quota.</summary>
+    /// answered 429 RESOURCE_EXHAUSTED with a per-minute QuotaFailure and a RetryInfo up to the window's end. 0 means no quota.</summary>
     [Range(0, 1_000_000)]
     public int RequestsPerMinute { get; set; }
 
@@ -38,4 +62,9 @@ public sealed class FakeGeminiOptions
     /// so tests can play a minute's quota in a second.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gemini's per-day quota: generateContent calls beyond it before the next midnight Pacific time (taken as
+    /// UTC−8, daylight saving ignored) are answered 429 with a per-day QuotaFailure. 0 means no quota.</summary>
+    [Range(0, 100_000_000)]
+    public int RequestsPerDay { get; set; }
 }

@@ -9,16 +9,20 @@ using Microsoft.Extensions.Options;
 
 namespace ImageBus.FakeGemini;
 
-/// <summary>The fake's generateContent: validates like Gemini, plays the prompt's <see cref="FakeGeminiMarkers"/>,
+/// <summary>The fake's generateContent: validates like Gemini (each model's imageConfig rules from
+/// <see cref="GeminiImageModels"/>), plays the prompt's <see cref="FakeGeminiMarkers"/> and the configured quotas,
 /// otherwise paints a PNG sized by <c>imageConfig</c>.</summary>
 internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, TimeProvider clock)
 {
-    private static readonly IReadOnlyList<string> AspectRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+    // What the fake bills per image when Google has published no figure for the model and size.
+    private const int UnpublishedOutputTokens = 1290;
 
-    // [fake:fail-first] counts calls per exact prompt for the fake's lifetime (one instance per test host).
+    // [fake:fail-first] and [fake:quota=KIND:N] count calls per exact prompt for the fake's lifetime (one instance per test host).
     private readonly ConcurrentDictionary<string, int> _callsByPrompt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _quotaCallsByPrompt = new(StringComparer.Ordinal);
 
-    private readonly FakeQuota _quota = new(options.Value, clock);
+    private readonly FakeQuota _perMinute = FakeQuota.PerMinute(options.Value, clock);
+    private readonly FakeQuota _perDay = FakeQuota.PerDay(options.Value, clock);
 
     public async Task<Results<Ok<GenerateContentResponse>, JsonHttpResult<ErrorEnvelope>>> HandleAsync(
         string model, GenerateContentRequest request, HttpContext http)
@@ -26,7 +30,7 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
         var parts = request.Contents?.SelectMany(c => c.Parts ?? []).ToList() ?? [];
         var prompt = string.Concat(parts.Select(p => p.Text));
         var script = FakeGeminiMarkers.Parse(prompt);
-        FakeRequestLog.Note(http, model, script.Summary);
+        FakeRequestLog.Note(http, model, script.Summary, prompt);
         if (script.Invalid is { } marker)
         {
             return GoogleErrors.Create(400, $"Unknown fake marker {marker}.");
@@ -38,22 +42,30 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
         }
 
         var imageConfig = request.GenerationConfig?.ImageConfig;
-        if (!TrySize(imageConfig, out var width, out var height, out var invalid))
+        var rules = FakeModels.RulesOf(model);
+        if (rules.Check(imageConfig?.AspectRatio, imageConfig?.ImageSize) is { } problem)
         {
-            return GoogleErrors.Create(400, invalid);
+            return GoogleErrors.UnsupportedImageConfig(problem);
         }
 
-        var overQuota = !_quota.TryTake();
+        var (width, height) = Size(imageConfig);
+        var quota = QuotaFailure(prompt, script);
         await WaitAsync(script, http.RequestAborted);
 
-        if ((overQuota ? 429 : script.ErrorStatus ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
+        if (quota is { } exceeded)
+        {
+            return GoogleErrors.QuotaExceeded(exceeded.Window, model, exceeded.Limit, exceeded.RetryDelay);
+        }
+
+        if ((script.ErrorStatus ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
         {
             return GoogleErrors.Scripted(status, http.Response);
         }
 
-        // Roughly Gemini's counts: a token a word, and the flat 1290 tokens it bills per image.
+        // Roughly Gemini's counts: a token a word, and the model's published output tokens per image.
         var promptTokens = prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        var usage = new GeminiUsage(promptTokens, 1290, promptTokens + 1290);
+        var imageTokens = rules.OutputTokensFor(imageConfig?.ImageSize) ?? UnpublishedOutputTokens;
+        var usage = new GeminiUsage(promptTokens, imageTokens, promptTokens + imageTokens);
         if (script.Blocked)
         {
             return TypedResults.Ok(new GenerateContentResponse(PromptFeedback: new PromptFeedback("PROHIBITED_CONTENT"),
@@ -76,29 +88,36 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
             [new Candidate(new Content([answer], "model"), "STOP", 0)], UsageMetadata: usage, ModelVersion: model));
     }
 
-    /// <summary>Long edge from imageSize (1K = 1024, 2K = 2048, 4K = 4096), short edge from aspectRatio.</summary>
-    internal static bool TrySize(ImageConfig? config, out int width, out int height, out string invalid)
+    /// <summary>Long edge from imageSize (512, 1K = 1024, 2K = 2048, 4K = 4096), short edge from aspectRatio; the
+    /// config is already known to be one the model accepts.</summary>
+    internal static (int Width, int Height) Size(ImageConfig? config)
     {
-        (width, height, invalid) = (0, 0, "");
-        int? longEdge = config?.ImageSize switch
+        var edge = GeminiImageModels.LongEdge(config?.ImageSize ?? GeminiImageModel.DefaultImageSize) ?? 1024;
+        var sides = (config?.AspectRatio ?? GeminiImageModel.DefaultAspectRatio).Split(':');
+        var (w, h) = (int.Parse(sides[0], CultureInfo.InvariantCulture), int.Parse(sides[1], CultureInfo.InvariantCulture));
+        return w >= h ? (edge, (int)Math.Round((double)edge * h / w)) : ((int)Math.Round((double)edge * w / h), edge);
+    }
+
+    /// <summary>The 429 this call earns, if any: the prompt's <c>[fake:quota]</c> marker first, then the configured
+    /// per-day and per-minute quotas (every call counts against both, as at Google).</summary>
+    private (FakeQuotaWindow Window, int Limit, string RetryDelay)? QuotaFailure(string prompt, FakeScript script)
+    {
+        var withinDay = _perDay.TryTake(out _);
+        var withinMinute = _perMinute.TryTake(out var minuteLeft);
+        if (script.QuotaWindow is { } scripted
+            && (script.QuotaCalls is not { } calls || _quotaCallsByPrompt.AddOrUpdate(prompt, 1, static (_, n) => n + 1) <= calls))
         {
-            null or "1K" => 1024,
-            "2K" => 2048,
-            "4K" => 4096,
-            _ => null,
-        };
-        var ratio = config?.AspectRatio ?? "1:1";
-        if (longEdge is not { } edge || !AspectRatios.Contains(ratio))
-        {
-            invalid = $"* GenerateContentRequest.generation_config.image_config: unsupported imageSize '{config?.ImageSize}' "
-                      + $"or aspectRatio '{ratio}'";
-            return false;
+            return scripted == FakeQuotaWindow.Day
+                ? (scripted, 250, FakeGeminiMarkers.DayQuotaRetryDelay)
+                : (scripted, 20, FakeGeminiMarkers.MinuteQuotaRetryDelay);
         }
 
-        var sides = ratio.Split(':');
-        var (w, h) = (int.Parse(sides[0], CultureInfo.InvariantCulture), int.Parse(sides[1], CultureInfo.InvariantCulture));
-        (width, height) = w >= h ? (edge, (int)Math.Round((double)edge * h / w)) : ((int)Math.Round((double)edge * w / h), edge);
-        return true;
+        if (!withinDay)
+        {
+            return (FakeQuotaWindow.Day, options.Value.RequestsPerDay, FakeGeminiMarkers.DayQuotaRetryDelay);
+        }
+
+        return withinMinute ? null : (FakeQuotaWindow.Minute, options.Value.RequestsPerMinute, GoogleErrors.Duration(minuteLeft));
     }
 
     private Task WaitAsync(FakeScript script, CancellationToken aborted)

@@ -1,24 +1,39 @@
 namespace ImageBus.FakeGemini;
 
-/// <summary>Gemini's requests-per-minute quota as a fixed window counter aligned on the Unix epoch (see
-/// <see cref="FakeGeminiOptions.RequestsPerMinute"/>).</summary>
-internal sealed class FakeQuota(FakeGeminiOptions options, TimeProvider clock)
+/// <summary>One of Gemini's quotas as a fixed window counter: at most <paramref name="limit"/> calls per
+/// <paramref name="window"/>, windows starting at the Unix epoch plus <paramref name="start"/> (0 = no quota).</summary>
+internal sealed class FakeQuota(int limit, TimeSpan window, TimeSpan start, TimeProvider clock)
 {
-    private readonly long _windowMs = (long)options.RateWindow.TotalMilliseconds;
-    private readonly int _callsPerWindow = (int)Math.Max(1, options.RequestsPerMinute * options.RateWindow.TotalMinutes);
+    private readonly long _windowMs = (long)window.TotalMilliseconds;
+    private readonly long _startMs = (long)start.TotalMilliseconds;
     private readonly Lock _gate = new();
     private long _window = -1;
     private int _calls;
 
-    /// <summary>Counts one call; false when the current window's quota is already used.</summary>
-    public bool TryTake()
+    /// <summary>The per-minute quota of <see cref="FakeGeminiOptions.RequestsPerMinute"/>, scaled to its window.</summary>
+    public static FakeQuota PerMinute(FakeGeminiOptions options, TimeProvider clock) => new(
+        options.RequestsPerMinute == 0 ? 0 : (int)Math.Max(1, options.RequestsPerMinute * options.RateWindow.TotalMinutes),
+        options.RateWindow, TimeSpan.Zero, clock);
+
+    /// <summary>The per-day quota of <see cref="FakeGeminiOptions.RequestsPerDay"/>, reset at midnight Pacific (UTC−8).</summary>
+    public static FakeQuota PerDay(FakeGeminiOptions options, TimeProvider clock) =>
+        new(options.RequestsPerDay, TimeSpan.FromDays(1), PacificMidnight, clock);
+
+    /// <summary>Midnight Pacific standard time as an offset from midnight UTC.</summary>
+    public static readonly TimeSpan PacificMidnight = TimeSpan.FromHours(8);
+
+    /// <summary>Counts one call; false when the current window's quota is already used, with the time left until it resets.</summary>
+    public bool TryTake(out TimeSpan untilReset)
     {
-        if (options.RequestsPerMinute == 0)
+        untilReset = TimeSpan.Zero;
+        if (limit == 0)
         {
             return true;
         }
 
-        var window = clock.GetUtcNow().ToUnixTimeMilliseconds() / _windowMs;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds() - _startMs;
+        var window = now / _windowMs;
+        untilReset = TimeSpan.FromMilliseconds(((window + 1) * _windowMs) - now);
         lock (_gate)
         {
             if (window != _window)
@@ -26,7 +41,7 @@ internal sealed class FakeQuota(FakeGeminiOptions options, TimeProvider clock)
                 (_window, _calls) = (window, 0);
             }
 
-            return ++_calls <= _callsPerWindow;
+            return ++_calls <= limit;
         }
     }
 }

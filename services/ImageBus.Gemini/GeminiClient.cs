@@ -18,6 +18,14 @@ internal sealed class GeminiClient(
 {
     private const string ApiKeyHeader = "x-goog-api-key";
 
+    // The API version image generation is documented under; the fake serves v1 too.
+    private const string ApiVersion = "v1beta";
+
+    // Google returns at most 1000 models a page whatever is asked; the cap on pages only guards against a server
+    // that keeps handing out tokens.
+    private const int ModelsPageSize = 1000;
+    private const int MaxModelPages = 100;
+
     // Finish reasons that mean "done" rather than "refused"; with no image they read as NO_IMAGE.
     private static readonly HashSet<string> PlainFinishReasons =
         ["STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", GeminiErrorCodes.NoImage];
@@ -26,28 +34,54 @@ internal sealed class GeminiClient(
 
     public async Task<GeminiImage> GenerateImageAsync(GeminiImageRequest request, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, $"v1beta/models/{_options.Model}:generateContent")
+        var model = request.Model ?? _options.Model;
+        if (!_options.IsAllowed(model))
+        {
+            throw NotAllowed(model);
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiVersion}/models/{Uri.EscapeDataString(model)}:generateContent")
         {
             Content = JsonContent.Create(ToWire(request), GeminiJsonContext.Default.GenerateContentRequest),
         };
         // Before the call's own deadline starts: waiting for the budget is not Gemini being slow.
         await rateLimiter.WaitForPermitAsync(ct);
         var response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
-        return ReadImage(response);
+        return ReadImage(response, model);
     }
 
-    public async Task<GeminiModel> GetModelAsync(CancellationToken ct)
+    public async Task<GeminiModel> GetModelAsync(string model, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Get, $"v1beta/models/{_options.Model}");
+        using var message = new HttpRequestMessage(HttpMethod.Get, $"{ApiVersion}/models/{Uri.EscapeDataString(model)}");
         return await SendAsync(message, GeminiJsonContext.Default.GeminiModel, ct);
     }
 
     public async Task<IReadOnlyList<GeminiModel>> ListModelsAsync(CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Get, "v1beta/models?pageSize=1000");
-        var list = await SendAsync(message, GeminiJsonContext.Default.ModelList, ct);
-        return list.Models ?? [];
+        var models = new List<GeminiModel>();
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        string? token = null;
+        for (var page = 1; page <= MaxModelPages; page++)
+        {
+            var path = $"{ApiVersion}/models?pageSize={ModelsPageSize}"
+                       + (token is null ? "" : $"&pageToken={Uri.EscapeDataString(token)}");
+            using var message = new HttpRequestMessage(HttpMethod.Get, path);
+            var list = await SendAsync(message, GeminiJsonContext.Default.ModelList, ct);
+            models.AddRange(list.Models ?? []);
+            token = list.NextPageToken;
+            if (string.IsNullOrEmpty(token) || !tokens.Add(token))
+            {
+                break;
+            }
+        }
+
+        return models;
     }
+
+    /// <summary>The failure for a request naming a model the options do not allow.</summary>
+    internal static GeminiException NotAllowed(string model) =>
+        new(GeminiErrorCodes.ModelNotAllowed,
+            $"Gemini model '{model}' is neither Gemini:Model nor one of Gemini:AllowedModels.", isTransient: false);
 
     private static GenerateContentRequest ToWire(GeminiImageRequest request)
     {
@@ -65,7 +99,7 @@ internal sealed class GeminiClient(
             new GenerationConfig(["IMAGE"], imageConfig));
     }
 
-    private static GeminiImage ReadImage(GenerateContentResponse response)
+    private static GeminiImage ReadImage(GenerateContentResponse response, string model)
     {
         var candidates = response.Candidates ?? [];
         var image = candidates
@@ -74,7 +108,7 @@ internal sealed class GeminiClient(
             ?.InlineData;
         if (image is not null)
         {
-            return new GeminiImage(image.Data, image.MimeType, response.ModelVersion ?? "", response.UsageMetadata);
+            return new GeminiImage(image.Data, image.MimeType, response.ModelVersion ?? "", response.UsageMetadata, model);
         }
 
         if (response.PromptFeedback?.BlockReason is { Length: > 0 } blockReason)
@@ -155,9 +189,39 @@ internal sealed class GeminiClient(
             ParseDuration(details.FirstOrDefault(d => d.Type == ErrorDetail.RetryInfoType)?.RetryDelay),
             RetryAfterHeader(response));
         var text = error?.Message is { Length: > 0 } m ? $": {Scrub(m)}" : ".";
+
+        var quota = Quota(details);
+        if ((status == 429 || code == GeminiErrorCodes.ResourceExhausted) && quota is { Daily: true, Id: var dailyQuota })
+        {
+            // RetryInfo is kept for the record, but a per-day quota does not come back within any retry's reach.
+            return new GeminiException(GeminiErrorCodes.QuotaExhaustedDaily,
+                $"Gemini's daily quota {dailyQuota} is used up until its reset at midnight Pacific time (HTTP {status} {code}){text}",
+                isTransient: false, status, retryAfter, quotaId: dailyQuota);
+        }
+
         return new GeminiException(code, $"Gemini answered HTTP {status} {code}{text}",
-            GeminiErrorCodes.IsTransientStatus(status), status, retryAfter);
+            GeminiErrorCodes.IsTransientStatus(status), status, retryAfter, quotaId: quota?.Id);
     }
+
+    /// <summary>The quota a QuotaFailure detail names, preferring a per-day one (it decides the outcome).</summary>
+    private static (string Id, bool Daily)? Quota(IReadOnlyList<ErrorDetail> details)
+    {
+        var violations = details.Where(d => d.Type == ErrorDetail.QuotaFailureType).SelectMany(d => d.Violations ?? []).ToList();
+        if (violations.Count == 0)
+        {
+            return null;
+        }
+
+        var daily = violations.FirstOrDefault(v => Names(v, "perday"));
+        var chosen = daily ?? violations.FirstOrDefault(v => Names(v, "perminute")) ?? violations[0];
+        return (chosen.QuotaId ?? chosen.QuotaMetric ?? chosen.Subject ?? "(unnamed)", daily is not null);
+    }
+
+    // Quota ids are CamelCase ("GenerateRequestsPerDayPerProjectPerModel"), metrics snake_case ("…_per_day").
+    private static bool Names(QuotaViolation violation, string window) =>
+        new[] { violation.QuotaId, violation.QuotaMetric }.Any(name =>
+            name is not null && name.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal)
+                .Contains(window, StringComparison.OrdinalIgnoreCase));
 
     // Google writes durations as decimal seconds with an "s" suffix ("7s", "0.5s").
     private static TimeSpan? ParseDuration(string? value) =>

@@ -26,18 +26,31 @@ public sealed class GeminiPrice
 public sealed class GeminiCostEstimator(IOptions<GeminiOptions> options)
 {
     /// <summary>USD for <paramref name="images"/> images made by <paramref name="model"/> with <paramref name="usage"/>
-    /// tokens in total; null when the model has no price, or is priced by token and Gemini reported no usage.</summary>
-    public decimal? EstimateUsd(string model, int images, GeminiUsage? usage)
+    /// tokens in total; null when the model has no price, or is priced by token and neither Gemini reported usage nor
+    /// <see cref="GeminiImageModels"/> knows the output tokens per image of <paramref name="imageSize"/>.</summary>
+    /// <param name="imageSize">The size asked for (null: the model's default), used only when usage is missing: the
+    /// estimate is then the images' published output tokens, without the (small) prompt.</param>
+    public decimal? EstimateUsd(string model, int images, GeminiUsage? usage, string? imageSize = null)
     {
-        if (!options.Value.Prices.TryGetValue(model, out var price) || (usage is null && price.IsPerTokenOnly))
+        if (!options.Value.Prices.TryGetValue(model, out var price))
         {
             return null;
         }
 
         const decimal Million = 1_000_000m;
-        var tokens = usage is null
-            ? 0m
-            : (usage.PromptTokenCount * price.InputPerMillionTokens + usage.CandidatesTokenCount * price.OutputPerMillionTokens) / Million;
+        if (usage is null)
+        {
+            if (!price.IsPerTokenOnly)
+            {
+                return images * price.PerImage;
+            }
+
+            return GeminiImageModels.Find(model)?.OutputTokensFor(imageSize) is { } perImage
+                ? images * perImage * price.OutputPerMillionTokens / Million
+                : null;
+        }
+
+        var tokens = (usage.PromptTokenCount * price.InputPerMillionTokens + usage.CandidatesTokenCount * price.OutputPerMillionTokens) / Million;
         return images * price.PerImage + tokens;
     }
 }

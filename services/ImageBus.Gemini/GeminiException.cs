@@ -10,7 +10,8 @@ public sealed class GeminiException : Exception
         int? httpStatus = null,
         TimeSpan? retryAfter = null,
         int? maxRetries = null,
-        Exception? innerException = null)
+        Exception? innerException = null,
+        string? quotaId = null)
         : base(message, innerException)
     {
         ErrorCode = errorCode;
@@ -18,6 +19,7 @@ public sealed class GeminiException : Exception
         HttpStatus = httpStatus;
         RetryAfter = retryAfter;
         MaxRetries = maxRetries;
+        QuotaId = quotaId;
     }
 
     /// <summary>A stable code from <see cref="GeminiErrorCodes"/>, or Gemini's own block or finish reason.</summary>
@@ -32,16 +34,20 @@ public sealed class GeminiException : Exception
     /// <summary>How long Gemini asked us to wait (RetryInfo.retryDelay or Retry-After, the larger).</summary>
     public TimeSpan? RetryAfter { get; }
 
+    /// <summary>The quota a 429 ran into, from its QuotaFailure detail (e.g. <c>GenerateRequestsPerMinutePerProjectPerModel</c>).</summary>
+    public string? QuotaId { get; }
+
     /// <summary>Retries this kind of failure deserves whatever the retry policy allows; null = no own limit.</summary>
     public int? MaxRetries { get; }
 
-    /// <summary>Calls made before giving up, as counted by <see cref="GeminiImageGenerator"/>; 1 from the client.</summary>
+    /// <summary>Calls made before giving up, as counted by <see cref="GeminiImageGenerator"/>'s retry pipeline (0 when
+    /// the request was refused before any call); 1 from the client.</summary>
     public int Calls { get; private init; } = 1;
 
     /// <summary>The same failure as the retry loop reports it: a failure with its own retry budget, once that is
     /// spent, is permanent (a model that keeps answering without an image will not change its mind).</summary>
     internal GeminiException AfterCalls(int calls) =>
-        new(ErrorCode, Message, IsTransient && MaxRetries is null, HttpStatus, RetryAfter, MaxRetries, this) { Calls = calls };
+        new(ErrorCode, Message, IsTransient && MaxRetries is null, HttpStatus, RetryAfter, MaxRetries, this, QuotaId) { Calls = calls };
 }
 
 /// <summary>The stable codes <see cref="GeminiException.ErrorCode"/> takes besides Gemini's safety reasons.</summary>
@@ -56,6 +62,14 @@ public static class GeminiErrorCodes
     public const string Unauthenticated = "UNAUTHENTICATED";
     public const string PermissionDenied = "PERMISSION_DENIED";
     public const string NotFound = "NOT_FOUND";
+
+    /// <summary>HTTP 429 whose QuotaFailure names a per-day quota: nothing will succeed before Google's daily reset
+    /// (midnight Pacific time), so it is permanent and never retried.</summary>
+    public const string QuotaExhaustedDaily = "QUOTA_EXHAUSTED_DAILY";
+
+    /// <summary>The request named a model outside <see cref="GeminiOptions.Model"/> and <see cref="GeminiOptions.AllowedModels"/>;
+    /// no call was made.</summary>
+    public const string ModelNotAllowed = "MODEL_NOT_ALLOWED";
 
     /// <summary>Our own per-call timeout fired.</summary>
     public const string Timeout = "TIMEOUT";

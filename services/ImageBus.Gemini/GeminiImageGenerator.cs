@@ -1,62 +1,112 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace ImageBus.Gemini;
 
-/// <summary>Waits between retries; injectable so tests need not sleep.</summary>
-public delegate Task GeminiRetryDelay(TimeSpan delay, CancellationToken ct);
-
-/// <summary>Generates one image through <see cref="IGeminiClient"/>, retrying what can succeed later: transient
-/// failures up to <see cref="GeminiOptions.MaxAttempts"/> calls with exponential backoff and full jitter, a failure
-/// with its own <see cref="GeminiException.MaxRetries"/> no more often than that, permanent ones never.</summary>
+/// <summary>Generates one image through <see cref="IGeminiClient"/> on <see cref="GeminiRetryPipeline"/>: transient
+/// failures are retried up to <see cref="GeminiOptions.MaxAttempts"/> calls, a failure with its own
+/// <see cref="GeminiException.MaxRetries"/> no more often than that, permanent ones (a per-day quota among them) never.</summary>
 public sealed class GeminiImageGenerator(
     IGeminiClient client,
     IOptions<GeminiOptions> options,
-    GeminiRetryDelay delay,
+    GeminiRetryPipeline retry,
     ILogger<GeminiImageGenerator> logger)
 {
-    private readonly GeminiOptions _options = options.Value;
-
-    /// <exception cref="GeminiException">The last failure, with <see cref="GeminiException.Calls"/> set.</exception>
+    /// <exception cref="GeminiException">The last failure, with <see cref="GeminiException.Calls"/> set to the calls made.</exception>
     public async Task<GeminiGeneration> GenerateAsync(GeminiImageRequest request, CancellationToken ct)
     {
-        for (var call = 1; ; call++)
+        var model = request.Model ?? options.Value.Model;
+        if (!options.Value.IsAllowed(model))
         {
-            GeminiException failure;
-            try
-            {
-                return new GeminiGeneration(await client.GenerateImageAsync(request, ct), call);
-            }
-            catch (GeminiException ex)
-            {
-                failure = ex;
-            }
+            throw GeminiClient.NotAllowed(model).AfterCalls(0);
+        }
 
-            var mayRetry = failure.IsTransient
-                && call < _options.MaxAttempts
-                && (failure.MaxRetries is not { } maxRetries || call <= maxRetries);
-            if (!mayRetry)
-            {
-                logger.LogWarning("Gemini generation failed with {ErrorCode} after {Calls} calls", failure.ErrorCode, call);
-                throw failure.AfterCalls(call);
-            }
-
-            var wait = RetryDelay(call, failure.RetryAfter, _options, Random.Shared.NextDouble());
-            logger.LogInformation("Gemini call {Call} of {MaxAttempts} failed with {ErrorCode}; retrying in {DelayMs} ms",
-                call, _options.MaxAttempts, failure.ErrorCode, (long)wait.TotalMilliseconds);
-            await delay(wait, ct);
+        var attempt = new Attempt(client, request);
+        try
+        {
+            var image = await retry.Pipeline.ExecuteAsync(
+                static async (attempt, token) =>
+                {
+                    attempt.Calls++;
+                    return await attempt.Client.GenerateImageAsync(attempt.Request, token);
+                },
+                attempt,
+                ct);
+            return new GeminiGeneration(image, attempt.Calls);
+        }
+        catch (GeminiException failure)
+        {
+            logger.LogWarning("Gemini generation with {Model} failed with {ErrorCode} after {Calls} calls",
+                model, failure.ErrorCode, attempt.Calls);
+            throw failure.AfterCalls(attempt.Calls);
         }
     }
 
-    /// <summary>Full jitter over <c>BaseBackoff · 2^(retry-1)</c>, raised to what the server asked for, and
-    /// never above <c>MaxBackoff</c>.</summary>
-    /// <param name="retry">1 for the first retry.</param>
-    /// <param name="random">Uniform in [0, 1).</param>
-    internal static TimeSpan RetryDelay(int retry, TimeSpan? retryAfter, GeminiOptions options, double random)
+    /// <summary>One generation's state inside the pipeline: what to send and how many calls it took.</summary>
+    private sealed class Attempt(IGeminiClient client, GeminiImageRequest request)
     {
-        var ceiling = options.BaseBackoff * Math.Pow(2, Math.Min(retry - 1, 30));
-        var backoff = (ceiling < options.MaxBackoff ? ceiling : options.MaxBackoff) * random;
-        var wait = retryAfter > backoff ? retryAfter.Value : backoff;
-        return wait < options.MaxBackoff ? wait : options.MaxBackoff;
+        public IGeminiClient Client { get; } = client;
+        public GeminiImageRequest Request { get; } = request;
+        public int Calls { get; set; }
+    }
+}
+
+/// <summary>The Polly retry pipeline every generation runs on, built once from <see cref="GeminiOptions"/>: exponential
+/// backoff with jitter from <see cref="GeminiOptions.BaseBackoff"/> up to <see cref="GeminiOptions.MaxBackoff"/>, or
+/// the wait the server asked for (RetryInfo or Retry-After) up to <see cref="GeminiOptions.MaxRetryAfter"/>. Its waits
+/// run on the registered <see cref="TimeProvider"/>, so tests can pass them on a fake clock.</summary>
+public sealed class GeminiRetryPipeline
+{
+    public GeminiRetryPipeline(IOptions<GeminiOptions> options, TimeProvider time, ILogger<GeminiRetryPipeline> logger)
+    {
+        var o = options.Value;
+        Pipeline = new ResiliencePipelineBuilder<GeminiImage> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<GeminiImage>
+            {
+                // Polly wants at least one retry; MaxAttempts = 1 is kept by ShouldRetry instead.
+                MaxRetryAttempts = Math.Max(1, o.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = o.BaseBackoff,
+                MaxDelay = o.MaxBackoff,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is GeminiException failure && ShouldRetry(failure, args.AttemptNumber, o.MaxAttempts)),
+                // Polly's own backoff when the server named no wait (a null here).
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Exception is GeminiException failure ? ServerDelay(failure, o) : null),
+                OnRetry = args =>
+                {
+                    logger.LogInformation("Gemini call {Call} of {MaxAttempts} failed with {ErrorCode}; retrying in {DelayMs} ms",
+                        args.AttemptNumber + 1, o.MaxAttempts, (args.Outcome.Exception as GeminiException)?.ErrorCode,
+                        (long)args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public ResiliencePipeline<GeminiImage> Pipeline { get; }
+
+    /// <summary>Whether a failure after <paramref name="retries"/> retries (Polly's zero-based attempt number) earns
+    /// another call.</summary>
+    internal static bool ShouldRetry(GeminiException failure, int retries, int maxAttempts) =>
+        failure.IsTransient
+        && retries + 1 < maxAttempts
+        && (failure.MaxRetries is not { } maxRetries || retries < maxRetries);
+
+    /// <summary>The wait the server asked for, rounded up to a whole millisecond (timers count in those, and a retry a
+    /// fraction early would only meet the same quota), at most <see cref="GeminiOptions.MaxRetryAfter"/>; null when it
+    /// asked none.</summary>
+    internal static TimeSpan? ServerDelay(GeminiException failure, GeminiOptions options)
+    {
+        if (failure.RetryAfter is not { } asked)
+        {
+            return null;
+        }
+
+        var wait = TimeSpan.FromMilliseconds(Math.Ceiling(asked.TotalMilliseconds));
+        return wait < options.MaxRetryAfter ? wait : options.MaxRetryAfter;
     }
 }

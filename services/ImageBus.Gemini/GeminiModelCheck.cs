@@ -2,58 +2,79 @@ using Microsoft.Extensions.Logging;
 
 namespace ImageBus.Gemini;
 
-/// <summary>Checks at start-up that the configured key and model work, so a typo stops the service with one
-/// clear line instead of failing every job later.</summary>
+/// <summary>Checks at start-up that the configured key works and that <see cref="GeminiOptions.Model"/> and every one of
+/// <see cref="GeminiOptions.AllowedModels"/> exist and generate content, so a typo or a retired model stops the service
+/// with one clear line instead of failing every job later.</summary>
 public static class GeminiModelCheck
 {
-    /// <exception cref="GeminiConfigurationException">The key is rejected, the model does not exist or cannot generate
-    /// content. Transient failures (Gemini briefly unreachable) are only logged: the jobs' retries cover them.</exception>
+    private const string ModelSetting = $"{GeminiOptions.Section}:{nameof(GeminiOptions.Model)}";
+    private const string AllowedSetting = $"{GeminiOptions.Section}:{nameof(GeminiOptions.AllowedModels)}";
+
+    /// <exception cref="GeminiConfigurationException">The key is rejected, or a model does not exist or cannot generate
+    /// content; the message is one line naming each such model, its setting, and the image models the key can use.
+    /// Transient failures (Gemini briefly unreachable) are only logged: the jobs' retries cover them.</exception>
     public static async Task EnsureUsableAsync(IGeminiClient client, GeminiOptions options, ILogger logger, CancellationToken ct)
     {
-        GeminiModel model;
-        try
+        var problems = new List<(string Model, string Setting, string Reason)>();
+        foreach (var id in options.UsableModels)
         {
-            model = await client.GetModelAsync(ct);
-        }
-        catch (GeminiException ex) when (ex.IsTransient)
-        {
-            logger.LogWarning("Could not check Gemini model {Model} at {BaseUrl} ({ErrorCode}); starting anyway",
-                options.Model, options.BaseUrl, ex.ErrorCode);
-            return;
-        }
-        catch (GeminiException ex) when (ex.ErrorCode is GeminiErrorCodes.ApiKeyInvalid or GeminiErrorCodes.Unauthenticated
-                                         || ex.HttpStatus is 401 or 403)
-        {
-            throw new GeminiConfigurationException(
-                $"Gemini rejected the API key: set Gemini:{nameof(GeminiOptions.ApiKey)} or {GeminiOptions.ApiKeyVariable}", ex);
-        }
-        catch (GeminiException ex) when (ex.HttpStatus == 404)
-        {
-            throw new GeminiConfigurationException(
-                $"Gemini model '{options.Model}' does not exist at {options.BaseUrl}: {await SuggestModelsAsync(client, ct)}", ex);
+            var setting = id == options.Model ? ModelSetting : AllowedSetting;
+            GeminiModel model;
+            try
+            {
+                model = await client.GetModelAsync(id, ct);
+            }
+            catch (GeminiException ex) when (ex.IsTransient)
+            {
+                logger.LogWarning("Could not check Gemini model {Model} at {BaseUrl} ({ErrorCode}); starting anyway",
+                    id, options.BaseUrl, ex.ErrorCode);
+                return;
+            }
+            catch (GeminiException ex) when (ex.ErrorCode is GeminiErrorCodes.ApiKeyInvalid or GeminiErrorCodes.Unauthenticated
+                                             || ex.HttpStatus is 401 or 403)
+            {
+                throw new GeminiConfigurationException(
+                    $"Gemini rejected the API key: set Gemini:{nameof(GeminiOptions.ApiKey)} or {GeminiOptions.ApiKeyVariable}", ex);
+            }
+            catch (GeminiException ex) when (ex.HttpStatus == 404)
+            {
+                problems.Add((id, setting, GeminiImageModels.Retired.TryGetValue(id, out var shutDown)
+                    ? $"was shut down on {shutDown:yyyy-MM-dd}"
+                    : "does not exist"));
+                continue;
+            }
+
+            if (!model.SupportsGenerateContent)
+            {
+                problems.Add((id, setting, "does not support generateContent"));
+            }
         }
 
-        if (!model.SupportsGenerateContent)
+        if (problems.Count > 0)
         {
+            var what = string.Join("; ", problems.Select(p => $"'{p.Model}' {p.Reason} ({p.Setting})"));
+            var settings = string.Join(" and ", problems.Select(p => p.Setting).Distinct());
             throw new GeminiConfigurationException(
-                $"Gemini model '{options.Model}' at {options.BaseUrl} does not support generateContent: {await SuggestModelsAsync(client, ct)}");
+                $"Gemini model {what} at {options.BaseUrl}: set {settings} from {await ImageModelsAsync(client, ct)}");
         }
 
-        logger.LogInformation("Gemini model {Model} at {BaseUrl} is usable", options.Model, options.BaseUrl);
+        logger.LogInformation("Gemini models {Models} at {BaseUrl} are usable", options.UsableModels, options.BaseUrl);
     }
 
-    private static async Task<string> SuggestModelsAsync(IGeminiClient client, CancellationToken ct)
+    /// <summary>"the image models this key can use: a, b" over every page of models.list, keeping image models that generate content.</summary>
+    private static async Task<string> ImageModelsAsync(IGeminiClient client, CancellationToken ct)
     {
-        const string Advice = "set Gemini:Model";
         try
         {
-            var usable = (await client.ListModelsAsync(ct)).Where(m => m.SupportsGenerateContent).Select(m => m.Id).ToList();
-            return usable.Count == 0 ? Advice : $"{Advice} to one of: {string.Join(", ", usable)}";
+            var usable = (await client.ListModelsAsync(ct)).Where(m => m.IsUsableImageModel).Select(m => m.Id).Distinct().ToList();
+            return usable.Count == 0
+                ? "the image models this key can use (the model list names none)"
+                : $"the image models this key can use: {string.Join(", ", usable)}";
         }
         catch (GeminiException)
         {
             // The list is a courtesy; the advice stands without it.
-            return Advice;
+            return "the image models this key can use (the model list could not be read)";
         }
     }
 }

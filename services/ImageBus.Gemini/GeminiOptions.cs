@@ -17,8 +17,15 @@ public sealed class GeminiOptions : IValidatableObject
     [Required(ErrorMessage = "Set Gemini:ApiKey or the GEMINI_API_KEY environment variable.")]
     public string? ApiKey { get; set; }
 
+    /// <summary>The model a request without its own <see cref="GeminiImageRequest.Model"/> is sent to.</summary>
     [Required]
-    public string Model { get; set; } = "gemini-2.5-flash-image";
+    public string Model { get; set; } = GeminiImageModels.Default;
+
+    /// <summary>Other models a request may name in <see cref="GeminiImageRequest.Model"/> (<see cref="Model"/> is always
+    /// allowed); the start-up check checks each. Left empty in configuration it means
+    /// <see cref="GeminiImageModels.CurrentIds"/> (binding appends to a pre-filled list, so
+    /// <see cref="GeminiServiceCollectionExtensions.AddGeminiClient"/> fills the default in after binding).</summary>
+    public List<string> AllowedModels { get; set; } = [];
 
     /// <summary>Upper bound of one HTTP call, body included; the caller's token can only shorten it.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
@@ -31,15 +38,32 @@ public sealed class GeminiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Cap of our own backoff (not of a wait the server asks for: see <see cref="MaxRetryAfter"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Price per model id (the <see cref="Model"/> form, e.g. <c>gemini-2.5-flash-image</c>), in US dollars,
+    /// <summary>The longest wait a server's RetryInfo or Retry-After is honoured for; a longer one is cut to this.
+    /// A per-minute quota asks for under a minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Price per model id (the <see cref="Model"/> form, e.g. <c>gemini-3-pro-image</c>), in US dollars,
     /// for the cost estimate each generated image reports. A model missing here reports no cost.</summary>
     public Dictionary<string, GeminiPrice> Prices { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary><see cref="Model"/> and then <see cref="AllowedModels"/>, each once.</summary>
+    public IReadOnlyList<string> UsableModels => [.. new[] { Model }.Concat(AllowedModels).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Whether a request may name <paramref name="model"/>.</summary>
+    public bool IsAllowed(string model) => model == Model || AllowedModels.Contains(model, StringComparer.Ordinal);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (AllowedModels.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult("Gemini:AllowedModels must not hold an empty model id.", [nameof(AllowedModels)]);
+        }
+
         // Data annotations do not descend into dictionaries on their own.
         foreach (var (model, price) in Prices)
         {

@@ -10,8 +10,11 @@ namespace ImageBus.Gemini;
 public static class GeminiServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="GeminiOptions"/> (section <c>Gemini</c>, validated at start-up, key falling back
-    /// to <c>GEMINI_API_KEY</c>), <see cref="IGeminiClient"/> as a typed HttpClient, <see cref="GeminiImageGenerator"/> and
-    /// <see cref="GeminiCostEstimator"/>. Register an <see cref="IGeminiRateLimiter"/> first to put calls on a budget.</summary>
+    /// to <c>GEMINI_API_KEY</c>, <see cref="GeminiOptions.AllowedModels"/> to the current image models),
+    /// <see cref="IGeminiClient"/> as a typed HttpClient, <see cref="GeminiImageGenerator"/> on
+    /// <see cref="GeminiRetryPipeline"/>, and <see cref="GeminiCostEstimator"/>. Register an
+    /// <see cref="IGeminiRateLimiter"/> first to put calls on a budget; the retry waits run on the registered
+    /// <see cref="TimeProvider"/> (<see cref="TimeProvider.System"/> unless one is registered).</summary>
     public static IServiceCollection AddGeminiClient(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GeminiOptions>()
@@ -21,6 +24,11 @@ public static class GeminiServiceCollectionExtensions
                 if (string.IsNullOrWhiteSpace(o.ApiKey))
                 {
                     o.ApiKey = Environment.GetEnvironmentVariable(GeminiOptions.ApiKeyVariable);
+                }
+
+                if (o.AllowedModels.Count == 0)
+                {
+                    o.AllowedModels.AddRange(GeminiImageModels.CurrentIds);
                 }
             })
             .ValidateDataAnnotations()
@@ -33,7 +41,8 @@ public static class GeminiServiceCollectionExtensions
             // The client enforces Gemini:CallTimeout itself; a second, shorter clock here would only confuse it.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
-        services.TryAddSingleton<GeminiRetryDelay>(static (delay, ct) => Task.Delay(delay, ct));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<GeminiRetryPipeline>();
         services.TryAddSingleton<IGeminiRateLimiter, UnlimitedGeminiRate>();
         services.AddSingleton<GeminiCostEstimator>();
         services.AddTransient<GeminiImageGenerator>();

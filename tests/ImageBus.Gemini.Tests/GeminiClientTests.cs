@@ -10,6 +10,7 @@ public sealed class GeminiClientTests(FakeGeminiFixture fake) : IClassFixture<Fa
     [InlineData("16:9", "1K", 1024, 576)]
     [InlineData("9:16", "2K", 1152, 2048)]
     [InlineData("4:3", "4K", 4096, 3072)]
+    [InlineData("8:1", "512", 512, 64)]
     public async Task Generates_a_png_sized_by_aspect_ratio_and_image_size(string? aspectRatio, string? imageSize, int width, int height)
     {
         var image = await fake.Client().GenerateImageAsync(
@@ -18,17 +19,62 @@ public sealed class GeminiClientTests(FakeGeminiFixture fake) : IClassFixture<Fa
         Assert.True(Png.HasSignature(image.Bytes));
         Assert.Equal((width, height), Png.Size(image.Bytes));
         Assert.Equal("image/png", image.MimeType);
-        Assert.Equal("gemini-2.5-flash-image", image.ModelVersion);
+        Assert.Equal(GeminiImageModels.Flash31, image.ModelVersion);
+        Assert.Equal(GeminiImageModels.Flash31, image.Model);
         Assert.True(image.Usage?.TotalTokenCount > 0);
     }
 
     [Fact]
     public async Task Sends_the_configured_model()
     {
-        var image = await fake.Client(("Gemini:Model", "gemini-3-pro-image-preview"))
+        var image = await fake.Client(("Gemini:Model", GeminiImageModels.Pro3))
             .GenerateImageAsync(new GeminiImageRequest(FakeGeminiFixture.Prompt()), CancellationToken.None);
 
-        Assert.Equal("gemini-3-pro-image-preview", image.ModelVersion);
+        Assert.Equal(GeminiImageModels.Pro3, image.ModelVersion);
+        Assert.Equal(GeminiImageModels.Pro3, image.Model);
+    }
+
+    [Theory]
+    [InlineData(GeminiImageModels.Pro3)]
+    [InlineData(GeminiImageModels.FlashLite31)]
+    public async Task A_request_may_name_an_allowed_model_of_its_own(string model)
+    {
+        int CallsTo() => fake.Requests.GenerateContent.Count(r => r.Path == $"/v1beta/models/{model}:generateContent");
+        var before = CallsTo();
+
+        var image = await fake.Client().GenerateImageAsync(new GeminiImageRequest(FakeGeminiFixture.Prompt(), Model: model), default);
+
+        Assert.Equal(model, image.Model);
+        Assert.Equal(model, image.ModelVersion);
+        Assert.Equal(before + 1, CallsTo());
+    }
+
+    [Fact]
+    public async Task A_model_outside_the_allowlist_is_refused_without_a_call()
+    {
+        var before = fake.Requests.All.Count;
+
+        var ex = await Assert.ThrowsAsync<GeminiException>(() => fake.Client(("Gemini:AllowedModels:0", GeminiImageModels.Pro3))
+            .GenerateImageAsync(new GeminiImageRequest(FakeGeminiFixture.Prompt(), Model: GeminiImageModels.FlashLite31), default));
+
+        Assert.Equal(GeminiErrorCodes.ModelNotAllowed, ex.ErrorCode);
+        Assert.False(ex.IsTransient);
+        Assert.Equal(before, fake.Requests.All.Count);
+    }
+
+    [Theory]
+    [InlineData(GeminiImageModels.FlashLite31, "1:1", "4K")]
+    [InlineData(GeminiImageModels.FlashLite31, "1:1", "2K")]
+    [InlineData(GeminiImageModels.Pro3, "1:1", "512")]
+    [InlineData(GeminiImageModels.Pro3, "1:8", "1K")]
+    [InlineData(GeminiImageModels.Flash31, "1:1", "1k")]
+    public async Task An_image_config_the_model_refuses_is_a_permanent_invalid_argument(string model, string ratio, string size)
+    {
+        var ex = await Assert.ThrowsAsync<GeminiException>(() =>
+            fake.Client().GenerateImageAsync(new GeminiImageRequest(FakeGeminiFixture.Prompt(), ratio, size, Model: model), default));
+
+        Assert.Equal((GeminiErrorCodes.InvalidArgument, false, 400), (ex.ErrorCode, ex.IsTransient, ex.HttpStatus));
+        Assert.Contains(model, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,6 +112,58 @@ public sealed class GeminiClientTests(FakeGeminiFixture fake) : IClassFixture<Fa
         var ex = await GenerateFailure(fake.Client(), "[fake:error=429]");
 
         Assert.Equal(TimeSpan.FromSeconds(1), ex.RetryAfter);
+    }
+
+    [Fact]
+    public async Task A_per_minute_quota_is_transient_with_its_retry_info_delay()
+    {
+        var ex = await GenerateFailure(fake.Client(), "[fake:quota=minute]");
+
+        Assert.Equal((GeminiErrorCodes.ResourceExhausted, true, 429), (ex.ErrorCode, ex.IsTransient, ex.HttpStatus));
+        Assert.Equal(TimeSpan.FromSeconds(45.837906927), ex.RetryAfter);
+        Assert.Equal("GenerateRequestsPerMinutePerProjectPerModel", ex.QuotaId);
+    }
+
+    [Fact]
+    public async Task A_per_day_quota_is_permanent_with_its_own_code()
+    {
+        var ex = await GenerateFailure(fake.Client(), "[fake:quota=day]");
+
+        Assert.Equal((GeminiErrorCodes.QuotaExhaustedDaily, false, 429), (ex.ErrorCode, ex.IsTransient, ex.HttpStatus));
+        Assert.Equal("GenerateRequestsPerDayPerProjectPerModel", ex.QuotaId);
+        Assert.Contains("daily quota GenerateRequestsPerDayPerProjectPerModel", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_configured_per_minute_quota_answers_with_the_time_left_in_its_window()
+    {
+        await using var limited = await FakeGeminiFixture.StartAsync("--FakeGemini:RequestsPerMinute=1");
+        var client = limited.Client();
+
+        // The window is a minute aligned on the clock: a second call may just fall into the next one, a third cannot.
+        GeminiException? ex = null;
+        for (var call = 1; call <= 3 && ex is null; call++)
+        {
+            ex = await Record.ExceptionAsync(() => client.GenerateImageAsync(new GeminiImageRequest(FakeGeminiFixture.Prompt()), default))
+                as GeminiException;
+        }
+
+        Assert.NotNull(ex);
+        Assert.Equal((GeminiErrorCodes.ResourceExhausted, true), (ex.ErrorCode, ex.IsTransient));
+        Assert.Equal("GenerateRequestsPerMinutePerProjectPerModel", ex.QuotaId);
+        Assert.InRange(ex.RetryAfter!.Value, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
+    public async Task The_configured_per_day_quota_is_permanent()
+    {
+        await using var limited = await FakeGeminiFixture.StartAsync("--FakeGemini:RequestsPerDay=1");
+        var client = limited.Client();
+
+        await client.GenerateImageAsync(new GeminiImageRequest(FakeGeminiFixture.Prompt()), default);
+        var ex = await GenerateFailure(client, "");
+
+        Assert.Equal((GeminiErrorCodes.QuotaExhaustedDaily, false), (ex.ErrorCode, ex.IsTransient));
     }
 
     [Theory]
@@ -157,16 +255,31 @@ public sealed class GeminiClientTests(FakeGeminiFixture fake) : IClassFixture<Fa
     }
 
     [Fact]
-    public async Task Reads_the_configured_model_and_the_model_list()
+    public async Task Reads_a_model_and_the_model_list()
     {
         var client = fake.Client();
 
-        var model = await client.GetModelAsync(default);
+        var model = await client.GetModelAsync(GeminiImageModels.Pro3, default);
         var models = await client.ListModelsAsync(default);
 
-        Assert.Equal("models/gemini-2.5-flash-image", model.Name);
+        Assert.Equal("models/gemini-3-pro-image", model.Name);
         Assert.True(model.SupportsGenerateContent);
-        Assert.Equal(["gemini-2.5-flash-image", "gemini-3-pro-image-preview"], models.Select(m => m.Id));
+        Assert.Equal(
+            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-2.5-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
+            models.Select(m => m.Id));
+        Assert.Equal(["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"],
+            models.Where(m => m.IsUsableImageModel).Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task The_model_list_is_read_over_every_page()
+    {
+        await using var paged = await FakeGeminiFixture.StartAsync("--FakeGemini:MaxPageSize=2");
+
+        var models = await paged.Client().ListModelsAsync(default);
+
+        Assert.Equal(6, models.Select(m => m.Id).Distinct().Count());
+        Assert.Equal(3, paged.Requests.All.Count(r => r.Method == "GET" && r.Path == "/v1beta/models"));
     }
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class GeminiCostEstimatorTests
             ["by-token"] = new GeminiPrice { InputPerMillionTokens = 0.30m, OutputPerMillionTokens = 30m },
             ["by-image"] = new GeminiPrice { PerImage = 0.04m },
             ["both"] = new GeminiPrice { PerImage = 0.01m, OutputPerMillionTokens = 10m },
+            [GeminiImageModels.Pro3] = new GeminiPrice { InputPerMillionTokens = 2m, OutputPerMillionTokens = 120m },
         },
     }));
 
@@ -32,6 +33,19 @@ public sealed class GeminiCostEstimatorTests
     [Fact]
     public void A_token_price_without_usage_is_unknown_not_zero() =>
         Assert.Null(Costs.EstimateUsd("by-token", 1, null));
+
+    [Theory]
+    [InlineData("1K", "0.1344")]
+    [InlineData("2K", "0.1344")]
+    [InlineData("4K", "0.24")]
+    [InlineData(null, "0.1344")]
+    public void Without_usage_a_published_token_count_per_image_gives_the_estimate(string? size, string usd) =>
+        Assert.Equal(decimal.Parse(usd, System.Globalization.CultureInfo.InvariantCulture),
+            Costs.EstimateUsd(GeminiImageModels.Pro3, 1, null, size));
+
+    [Fact]
+    public void Without_usage_an_unpublished_token_count_stays_unknown() =>
+        Assert.Null(Costs.EstimateUsd("by-token", 1, null, "1K"));
 
     [Fact]
     public void A_model_without_a_price_reports_no_cost() =>

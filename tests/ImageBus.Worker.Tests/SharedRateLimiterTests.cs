@@ -97,7 +97,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         // Gemini a moment later; a cold first connection could stretch that moment enough to bunch calls up.
         foreach (var worker in workers)
         {
-            await worker.GetRequiredService<IGeminiClient>().GetModelAsync(CancellationToken.None);
+            await worker.GetRequiredService<IGeminiClient>().GetModelAsync(GeminiImageModels.Default, CancellationToken.None);
         }
 
         var started = Stopwatch.StartNew();

@@ -22,7 +22,7 @@ namespace ImageBus.Worker.Tests;
 /// of source images and a temporary blob folder.</summary>
 public sealed class WorkerFixture : IAsyncLifetime
 {
-    public const string Model = "gemini-2.5-flash-image";
+    public const string Model = GeminiImageModels.Default;
     public const decimal PricePerImage = 0.04m;
     public const int SourceImageMaxBytes = 4096;
 
@@ -74,6 +74,8 @@ public sealed class WorkerFixture : IAsyncLifetime
             ["Gemini:BaseUrl"] = fakeGemini!.Urls.Single(),
             ["Gemini:ApiKey"] = FakeGeminiHost.ApiKey,
             ["Gemini:Model"] = Model,
+            ["Gemini:BaseBackoff"] = "00:00:00",
+            ["Gemini:MaxBackoff"] = "00:00:00",
             [$"Gemini:Prices:{Model}:PerImage"] = PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage:Root"] = StorageRoot,
             ["OutboundAddresses:AllowedHosts:0"] = "127.0.0.1/32",
@@ -83,7 +85,6 @@ public sealed class WorkerFixture : IAsyncLifetime
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddImageGeneration(configuration);
-        services.AddSingleton<GeminiRetryDelay>((_, _) => Task.CompletedTask);
         services.AddMassTransitTestHarness(bus => bus.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>());
         return services.BuildServiceProvider(validateScopes: true);
     }

@@ -19,7 +19,7 @@ public sealed class WorkerStartupTests : IAsyncLifetime
         var line = await RunWorkerUntilItExitsAsync(("Gemini__Model", "no-such-model"), ("Gemini__ApiKey", FakeGeminiHost.ApiKey));
 
         Assert.Contains("'no-such-model' does not exist", line, StringComparison.Ordinal);
-        Assert.Contains("set Gemini:Model to one of: gemini-2.5-flash-image", line, StringComparison.Ordinal);
+        Assert.Contains("set Gemini:Model from the image models this key can use: gemini-3.1-flash-image", line, StringComparison.Ordinal);
     }
 
     [Fact]

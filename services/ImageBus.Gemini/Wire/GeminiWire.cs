@@ -36,17 +36,32 @@ public sealed record ErrorEnvelope(ErrorStatus Error);
 
 public sealed record ErrorStatus(int Code, string? Message, string? Status, IReadOnlyList<ErrorDetail>? Details = null);
 
-/// <summary>One <c>google.rpc</c> detail, flattened: ErrorInfo fills <see cref="Reason"/>, RetryInfo fills <see cref="RetryDelay"/>.</summary>
+/// <summary>One <c>google.rpc</c> detail, flattened: ErrorInfo fills <see cref="Reason"/>, <see cref="Domain"/> and
+/// <see cref="Metadata"/>; RetryInfo fills <see cref="RetryDelay"/> (a protobuf duration, <c>"45.837906927s"</c>);
+/// QuotaFailure fills <see cref="Violations"/>. Other details (Help, BadRequest…) keep only their type.</summary>
 public sealed record ErrorDetail(
     [property: JsonPropertyName("@type")] string Type,
     string? Reason = null,
     string? Domain = null,
     IReadOnlyDictionary<string, string>? Metadata = null,
-    string? RetryDelay = null)
+    string? RetryDelay = null,
+    IReadOnlyList<QuotaViolation>? Violations = null)
 {
     public const string ErrorInfoType = "type.googleapis.com/google.rpc.ErrorInfo";
     public const string RetryInfoType = "type.googleapis.com/google.rpc.RetryInfo";
+    public const string QuotaFailureType = "type.googleapis.com/google.rpc.QuotaFailure";
 }
+
+/// <summary>One quota a 429 ran into. <see cref="QuotaId"/> names the quota and its window, e.g.
+/// <c>GenerateRequestsPerDayPerProjectPerModel</c>; <see cref="QuotaMetric"/> what it counts. <see cref="QuotaValue"/>
+/// is an int64, which protobuf's JSON writes as a string (kept as raw JSON so a number cannot break the parse).</summary>
+public sealed record QuotaViolation(
+    string? Subject = null,
+    string? Description = null,
+    string? QuotaMetric = null,
+    string? QuotaId = null,
+    IReadOnlyDictionary<string, string>? QuotaDimensions = null,
+    JsonElement? QuotaValue = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GenerateContentRequest))]

@@ -2,7 +2,7 @@ using System.Reflection;
 using ImageBus.Contracts;
 using ImageBus.ServiceDefaults;
 using MassTransit;
-using Serilog.Context;
+using SerilogContext = Serilog.Context.LogContext;
 
 namespace ImageBus.Messaging;
 
@@ -17,9 +17,9 @@ sealed class JobLogContextFilter<T> : IFilter<ConsumeContext<T>>
         var (jobId, tenantId) = JobKeys<T>.Of(context.Message);
         tenantId ??= context.Headers.Get<string>(TenantHeader.Name);
         var correlationId = context.CorrelationId ?? context.ConversationId;
-        using var job = jobId is { } id ? LogContext.PushProperty(LogProperties.JobId, id) : null;
-        using var tenant = tenantId is { } name ? LogContext.PushProperty(LogProperties.TenantId, name) : null;
-        using var correlation = correlationId is { } value ? LogContext.PushProperty(LogProperties.CorrelationId, value) : null;
+        using var job = jobId is { } id ? SerilogContext.PushProperty(LogProperties.JobId, id) : null;
+        using var tenant = tenantId is { } name ? SerilogContext.PushProperty(LogProperties.TenantId, name) : null;
+        using var correlation = correlationId is { } value ? SerilogContext.PushProperty(LogProperties.CorrelationId, value) : null;
         var outer = TenantHeader.Current.Value;
         TenantHeader.Current.Value = tenantId;
         try

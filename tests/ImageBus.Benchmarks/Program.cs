@@ -1,62 +1,64 @@
-// Usage: dotnet run -c Release --project tests/ImageBus.Benchmarks [-- --iterations 2000]
-// Run with VIPS_WARNING=0 in the environment, as the services do, or libvips prints a warning per truncated input.
+// Compares image libraries on the service's work, each in a process of its own (for honest memory figures):
+//   dotnet run -c Release --project tests/ImageBus.Benchmarks [-- --libraries own,netvips,... --iterations 2000]
+//   dotnet run -c Release --project tests/ImageBus.Benchmarks -- --library netvips     (one library, this process)
 using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
 using ImageBus.Benchmarks;
-using ImageBus.Imaging;
-using ImageBus.Imaging.Native;
-using Microsoft.Extensions.Options;
 
 const int InputCount = 8;
-const int InProcessImages = 40;
-const int CommandImages = 16;
 const int WarmUpImages = 20;
+const int OneThreadImages = 40;
+const int TwoThreadImages = 80;
+const int BadEvery = 5;
 
-var iterations = ParseIterations(args);
-var rssAtStart = Rss.ReadKiB();
-
-var workDirectory = Directory.CreateTempSubdirectory("imagebus-bench-");
-try
+var libraries = new Dictionary<string, Func<IBenchLibrary>>
 {
-    Console.WriteLine($"Writing {InputCount} 1024x1024 PNG inputs to {workDirectory.FullName}");
-    var inputPaths = Enumerable.Range(0, InputCount).Select(i => InputImages.Write(workDirectory.FullName, i)).ToArray();
-    var inputs = inputPaths.Select(File.ReadAllBytes).ToArray();
-    var processor = new VipsImageProcessor(Options.Create(new ImagingOptions { JpegQuality = 80 }));
+    ["own"] = () => new OwnBindingLibrary(),
+    ["netvips"] = () => new NetVipsLibrary(oneDecode: true),
+    ["netvips-2decodes"] = () => new NetVipsLibrary(oneDecode: false),
+    ["imagesharp"] = () => new ImageSharpLibrary(),
+    ["skiasharp"] = () => new SkiaSharpLibrary(),
+};
 
-    // Warm up on two threads, as the memory loop runs: each thread gets its own malloc arena and libvips buffers.
-    Throughput.Measure(WarmUpImages, 2, i => processor.Process(inputs[i % InputCount], 512, 512));
+var iterations = int.Parse(Option("--iterations") ?? "2000");
+var only = Option("--library");
+return only is null ? RunEach((Option("--libraries") ?? string.Join(',', libraries.Keys)).Split(',')) : RunOne(only);
 
-    var rssAfterWarmUp = Rss.ReadKiB();
-
-    Console.WriteLine();
-    Console.WriteLine("Throughput, 1024x1024 PNG in (images/s):");
-    var jpegAndThumbnail = new Dictionary<int, double>();
-    foreach (var threads in new[] { 1, 2 })
+int RunOne(string key)
+{
+    Console.WriteLine($"Generating {InputCount} photographic {InputImages.Size}x{InputImages.Size} PNG inputs and the bad inputs");
+    var inputs = Enumerable.Range(0, InputCount).Select(InputImages.Photographic).ToArray();
+    var whole = inputs[0];
+    var bad = new (string Kind, byte[] Data)[]
     {
-        jpegAndThumbnail[threads] = Throughput.Measure(InProcessImages, threads, i => JpegAndThumbnail(inputs[i % InputCount]));
-        Console.WriteLine($"  in process, 512x512 JPEG q80 + 256x256 thumbnail, {threads} thread(s): {jpegAndThumbnail[threads],7:F1}");
-    }
+        ("truncated", whole[..(whole.Length / 2)]),
+        ("png signature + garbage", InputImages.PngSignatureThenGarbage()),
+        ("64 MP png", InputImages.Oversize()),
+        ("garbage", InputImages.Garbage()),
+    };
+    Console.WriteLine($"  input sizes {inputs.Min(i => i.Length) / 1024} to {inputs.Max(i => i.Length) / 1024} KiB"
+        + $" ({inputs.Average(i => i.Length) * 100 / (InputImages.Size * InputImages.Size * 3):F0}% of raw RGB); 64 MP bomb {bad[2].Data.Length / 1024} KiB");
+    GC.Collect();
+    var rssBefore = Memory.RssMiB();
 
-    foreach (var threads in new[] { 1, 2 })
-    {
-        var rate = Throughput.Measure(InProcessImages, threads, i => processor.Process(inputs[i % InputCount], 512, 512));
-        Console.WriteLine($"  in process, IImageProcessor.Process (JPEG + WebP + thumbnail), {threads} thread(s): {rate,7:F1}");
-    }
+    var library = libraries[key]();
+    var output = library.Process(inputs[0]);
+    Console.WriteLine($"{key}: {library.Title}; libvips mapped: {Memory.LoadedLibvips() ?? "none"}");
+    Console.WriteLine($"  outputs: JPEG {output.JpegBytes / 1024} KiB, WebP {output.WebpBytes / 1024} KiB, thumbnail {output.ThumbnailBytes / 1024} KiB");
 
-    foreach (var threads in new[] { 1, 2 })
-    {
-        var rate = Throughput.Measure(CommandImages, threads, i => RunVipsThumbnail(inputPaths[i % InputCount], workDirectory.FullName, i));
-        Console.WriteLine($"  vipsthumbnail process per image (512x512 JPEG q80 only), {threads} at a time: {rate,7:F1}"
-            + $"  -> in process is {jpegAndThumbnail[threads] / rate:F1}x faster");
-    }
+    // Warm up on two threads, as the memory loop runs: each thread gets its own malloc arena and buffers.
+    Timing.PerSecond(WarmUpImages, 2, i => library.Process(inputs[i % InputCount]));
+    var rssWarm = Memory.RssMiB();
 
-    Console.WriteLine();
-    Console.WriteLine($"Memory over {iterations} Process calls on 2 threads, every 5th input bad (garbage or truncated):");
-    var garbage = new byte[200_000];
-    new Random(5).NextBytes(garbage);
-    var truncated = inputs[0][..(inputs[0].Length / 2)];
-    Console.WriteLine($"  VmRSS at start:        {rssAtStart / 1024.0,7:F1} MiB");
-    Console.WriteLine($"  VmRSS after warm-up:   {rssAfterWarmUp / 1024.0,7:F1} MiB");
-    var rejected = 0;
+    var oneThreadMs = Timing.MedianMilliseconds(OneThreadImages, i => library.Process(inputs[i % InputCount]));
+    Console.WriteLine($"  one thread: {oneThreadMs:F1} ms per image (median of {OneThreadImages})");
+    var twoThreads = Timing.PerSecond(TwoThreadImages, 2, i => library.Process(inputs[i % InputCount]));
+    Console.WriteLine($"  two threads: {twoThreads:F1} images/s ({TwoThreadImages} images)");
+
+    Console.WriteLine($"  memory over {iterations} calls on two threads, every {BadEvery}th input bad:");
+    var refused = bad.ToDictionary(b => b.Kind, _ => 0);
+    var accepted = bad.ToDictionary(b => b.Kind, _ => 0);
     var stopwatch = Stopwatch.StartNew();
     const int Checkpoints = 4;
     for (var checkpoint = 1; checkpoint <= Checkpoints; checkpoint++)
@@ -64,63 +66,111 @@ try
         var end = iterations * checkpoint / Checkpoints;
         Parallel.For(iterations * (checkpoint - 1) / Checkpoints, end, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var input = (i % 5, i % 10) switch
+            if (i % BadEvery != BadEvery - 1)
             {
-                (4, 4) => garbage,
-                (4, _) => truncated,
-                _ => inputs[i % InputCount],
-            };
+                library.Process(inputs[i % InputCount]);
+                return;
+            }
+
+            var (kind, data) = bad[i / BadEvery % bad.Length];
             try
             {
-                processor.Process(input, 512, 512);
+                library.Process(data);
+                lock (accepted)
+                {
+                    accepted[kind]++;
+                }
             }
-            catch (ImageProcessingException)
+            catch (Exception)
             {
-                Interlocked.Increment(ref rejected);
+                lock (refused)
+                {
+                    refused[kind]++;
+                }
             }
         });
-        Console.WriteLine($"  VmRSS after {end,5} calls: {Rss.ReadKiB() / 1024.0,7:F1} MiB");
+        Console.WriteLine($"    VmRSS after {end,5} calls: {Memory.RssMiB(),7:F1} MiB");
     }
 
-    Console.WriteLine($"  {rejected} of {iterations} rejected (expected {iterations / 5}), {stopwatch.Elapsed.TotalSeconds:F1} s");
-}
-finally
-{
-    workDirectory.Delete(recursive: true);
+    var result = new BenchResult(
+        key, library.Title, oneThreadMs, twoThreads, rssBefore, rssWarm, Memory.RssMiB(), Memory.PeakRssMiB(), iterations,
+        stopwatch.Elapsed.TotalSeconds, refused, accepted, output);
+    Console.WriteLine($"  refused {string.Join(", ", refused.Select(r => $"{r.Key} {r.Value}"))}; accepted {accepted.Values.Sum()} bad inputs");
+    Console.WriteLine($"RESULT {JsonSerializer.Serialize(result)}");
+    return 0;
 }
 
-// The same work as one vipsthumbnail call plus the thumbnail, without WebP: comparable with the command.
-static void JpegAndThumbnail(byte[] png)
+int RunEach(string[] keys)
 {
-    foreach (var size in new[] { 512, 256 })
+    var results = new List<BenchResult>();
+    foreach (var key in keys)
     {
-        using var image = VipsImage.CoverResize(png, size, size);
-        image.Save(ImageFormat.Jpeg, "Q=80,strip");
-    }
-}
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
 
-static void RunVipsThumbnail(string inputPath, string outputDirectory, int index)
-{
-    var startInfo = new ProcessStartInfo("vipsthumbnail") { RedirectStandardError = true };
-    foreach (var argument in new[] { inputPath, "-s", "512x512", "--smartcrop", "centre", "-o", Path.Combine(outputDirectory, $"out-{index}.jpg[Q=80,strip]") })
+        foreach (var argument in new[] { "--library", key, "--iterations", iterations.ToString() })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The own binding's libvips prints a warning per truncated input unless this is in its environment.
+        start.Environment["VIPS_WARNING"] = "0";
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"{key} did not start");
+        while (child.StandardOutput.ReadLine() is { } line)
+        {
+            if (line.StartsWith("RESULT ", StringComparison.Ordinal))
+            {
+                results.Add(JsonSerializer.Deserialize<BenchResult>(line["RESULT ".Length..])!);
+            }
+            else
+            {
+                Console.WriteLine(line);
+            }
+        }
+
+        child.WaitForExit();
+        if (child.ExitCode != 0)
+        {
+            Console.WriteLine($"{key}: exited with {child.ExitCode}, no figures");
+        }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("| library | ms/image, 1 thread | images/s, 2 threads | RSS after warm-up | RSS after " + iterations + " calls | peak RSS | bad inputs refused | output JPEG / WebP / thumb |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+    foreach (var r in results)
     {
-        startInfo.ArgumentList.Add(argument);
+        var refused = r.Refused.Values.Sum();
+        var badCount = refused + r.Accepted.Values.Sum();
+        var accepted = string.Join(", ", r.Accepted.Where(a => a.Value > 0).Select(a => $"{a.Key} accepted"));
+        Console.WriteLine($"| {r.Title} | {r.OneThreadMs:F1} | {r.TwoThreadsPerSecond:F1} | {r.RssWarmMiB:F0} MiB | {r.RssAfterMiB:F0} MiB | {r.PeakRssMiB:F0} MiB"
+            + $" | {refused}/{badCount}{(accepted.Length > 0 ? $" ({accepted})" : string.Empty)}"
+            + $" | {r.Output.JpegBytes / 1024} / {r.Output.WebpBytes / 1024} / {r.Output.ThumbnailBytes / 1024} KiB |");
     }
 
-    startInfo.Environment["VIPS_WARNING"] = "0";
-    using var command = Process.Start(startInfo) ?? throw new InvalidOperationException("vipsthumbnail did not start.");
-    var errors = command.StandardError.ReadToEnd();
-    command.WaitForExit();
-    if (command.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"vipsthumbnail exited with {command.ExitCode}: {errors}");
-    }
+    return results.Count == keys.Length ? 0 : 1;
 }
 
-static int ParseIterations(string[] args)
+string? Option(string name)
 {
-    var index = Array.IndexOf(args, "--iterations");
-    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) && value > 0
-        ? value
-        : 2000;
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
+
+internal sealed record BenchResult(
+    string Key,
+    string Title,
+    double OneThreadMs,
+    double TwoThreadsPerSecond,
+    double RssBeforeMiB,
+    double RssWarmMiB,
+    double RssAfterMiB,
+    double PeakRssMiB,
+    int Calls,
+    double CallSeconds,
+    Dictionary<string, int> Refused,
+    Dictionary<string, int> Accepted,
+    BenchOutput Output);

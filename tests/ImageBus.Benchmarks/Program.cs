@@ -1,176 +1,75 @@
-// Compares image libraries on the service's work, each in a process of its own (for honest memory figures):
-//   dotnet run -c Release --project tests/ImageBus.Benchmarks [-- --libraries own,netvips,... --iterations 2000]
-//   dotnet run -c Release --project tests/ImageBus.Benchmarks -- --library netvips     (one library, this process)
+// Speed and memory of IImageProcessor (libvips 8.18 through NetVips) on the service's work, on photographic
+// 1024x1024 PNGs with bad inputs mixed in. BENCH-IMAGING.md compares it with the libraries it was chosen over.
+//   dotnet run -c Release --project tests/ImageBus.Benchmarks [-- --iterations 2000]
 using System.Diagnostics;
-using System.Reflection;
-using System.Text.Json;
 using ImageBus.Benchmarks;
+using ImageBus.Imaging;
+using Microsoft.Extensions.Options;
 
 const int InputCount = 8;
 const int WarmUpImages = 20;
 const int OneThreadImages = 40;
 const int TwoThreadImages = 80;
 const int BadEvery = 5;
+const int Size = 512;
 
-var libraries = new Dictionary<string, Func<IBenchLibrary>>
+var index = Array.IndexOf(args, "--iterations");
+var iterations = index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1]) : 2000;
+
+Console.WriteLine($"Generating {InputCount} photographic {InputImages.Size}x{InputImages.Size} PNG inputs and the bad inputs");
+var inputs = Enumerable.Range(0, InputCount).Select(InputImages.Photographic).ToArray();
+var bad = new (string Kind, byte[] Data)[]
 {
-    ["own"] = () => new OwnBindingLibrary(),
-    ["netvips"] = () => new NetVipsLibrary(oneDecode: true),
-    ["netvips-2decodes"] = () => new NetVipsLibrary(oneDecode: false),
-    ["imagesharp"] = () => new ImageSharpLibrary(),
-    ["skiasharp"] = () => new SkiaSharpLibrary(),
+    ("truncated", inputs[0][..(inputs[0].Length / 2)]),
+    ("png signature + garbage", InputImages.PngSignatureThenGarbage()),
+    ("64 MP png", InputImages.Oversize()),
+    ("garbage", InputImages.Garbage()),
 };
+Console.WriteLine($"  input sizes {inputs.Min(i => i.Length) / 1024} to {inputs.Max(i => i.Length) / 1024} KiB"
+    + $" ({inputs.Average(i => i.Length) * 100 / (InputImages.Size * InputImages.Size * 3):F0}% of raw RGB)");
+GC.Collect();
+Console.WriteLine($"  VmRSS before libvips:  {Memory.RssMiB(),7:F1} MiB");
 
-var iterations = int.Parse(Option("--iterations") ?? "2000");
-var only = Option("--library");
-return only is null ? RunEach((Option("--libraries") ?? string.Join(',', libraries.Keys)).Split(',')) : RunOne(only);
+var processor = new VipsImageProcessor(Options.Create(new ImagingOptions { JpegQuality = 80, WebpQuality = 80, ThumbnailSize = 256 }));
+var output = processor.Process(inputs[0], Size, Size);
+Console.WriteLine($"IImageProcessor.Process to {Size}x{Size} JPEG q80 + WebP q80 + 256x256 JPEG thumbnail;"
+    + $" outputs {output.Jpeg.Bytes.Length / 1024} / {output.Webp.Bytes.Length / 1024} / {output.Thumbnail.Bytes.Length / 1024} KiB");
 
-int RunOne(string key)
+// Warm up on two threads, as the memory loop runs: each thread gets its own malloc arena and buffers.
+Timing.PerSecond(WarmUpImages, 2, i => processor.Process(inputs[i % InputCount], Size, Size));
+Console.WriteLine($"  VmRSS after warm-up:   {Memory.RssMiB(),7:F1} MiB");
+var oneThread = Timing.MedianMilliseconds(OneThreadImages, i => processor.Process(inputs[i % InputCount], Size, Size));
+Console.WriteLine($"  one thread:  {oneThread,6:F1} ms per image (median of {OneThreadImages})");
+var twoThreads = Timing.PerSecond(TwoThreadImages, 2, i => processor.Process(inputs[i % InputCount], Size, Size));
+Console.WriteLine($"  two threads: {twoThreads,6:F1} images/s ({TwoThreadImages} images)");
+
+Console.WriteLine($"Memory over {iterations} calls on two threads, every {BadEvery}th input bad:");
+var refused = 0;
+var stopwatch = Stopwatch.StartNew();
+const int Checkpoints = 4;
+for (var checkpoint = 1; checkpoint <= Checkpoints; checkpoint++)
 {
-    Console.WriteLine($"Generating {InputCount} photographic {InputImages.Size}x{InputImages.Size} PNG inputs and the bad inputs");
-    var inputs = Enumerable.Range(0, InputCount).Select(InputImages.Photographic).ToArray();
-    var whole = inputs[0];
-    var bad = new (string Kind, byte[] Data)[]
+    var end = iterations * checkpoint / Checkpoints;
+    Parallel.For(iterations * (checkpoint - 1) / Checkpoints, end, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
     {
-        ("truncated", whole[..(whole.Length / 2)]),
-        ("png signature + garbage", InputImages.PngSignatureThenGarbage()),
-        ("64 MP png", InputImages.Oversize()),
-        ("garbage", InputImages.Garbage()),
-    };
-    Console.WriteLine($"  input sizes {inputs.Min(i => i.Length) / 1024} to {inputs.Max(i => i.Length) / 1024} KiB"
-        + $" ({inputs.Average(i => i.Length) * 100 / (InputImages.Size * InputImages.Size * 3):F0}% of raw RGB); 64 MP bomb {bad[2].Data.Length / 1024} KiB");
-    GC.Collect();
-    var rssBefore = Memory.RssMiB();
-
-    var library = libraries[key]();
-    var output = library.Process(inputs[0]);
-    Console.WriteLine($"{key}: {library.Title}; libvips mapped: {Memory.LoadedLibvips() ?? "none"}");
-    Console.WriteLine($"  outputs: JPEG {output.JpegBytes / 1024} KiB, WebP {output.WebpBytes / 1024} KiB, thumbnail {output.ThumbnailBytes / 1024} KiB");
-
-    // Warm up on two threads, as the memory loop runs: each thread gets its own malloc arena and buffers.
-    Timing.PerSecond(WarmUpImages, 2, i => library.Process(inputs[i % InputCount]));
-    var rssWarm = Memory.RssMiB();
-
-    var oneThreadMs = Timing.MedianMilliseconds(OneThreadImages, i => library.Process(inputs[i % InputCount]));
-    Console.WriteLine($"  one thread: {oneThreadMs:F1} ms per image (median of {OneThreadImages})");
-    var twoThreads = Timing.PerSecond(TwoThreadImages, 2, i => library.Process(inputs[i % InputCount]));
-    Console.WriteLine($"  two threads: {twoThreads:F1} images/s ({TwoThreadImages} images)");
-
-    Console.WriteLine($"  memory over {iterations} calls on two threads, every {BadEvery}th input bad:");
-    var refused = bad.ToDictionary(b => b.Kind, _ => 0);
-    var accepted = bad.ToDictionary(b => b.Kind, _ => 0);
-    var stopwatch = Stopwatch.StartNew();
-    const int Checkpoints = 4;
-    for (var checkpoint = 1; checkpoint <= Checkpoints; checkpoint++)
-    {
-        var end = iterations * checkpoint / Checkpoints;
-        Parallel.For(iterations * (checkpoint - 1) / Checkpoints, end, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        if (i % BadEvery != BadEvery - 1)
         {
-            if (i % BadEvery != BadEvery - 1)
-            {
-                library.Process(inputs[i % InputCount]);
-                return;
-            }
+            processor.Process(inputs[i % InputCount], Size, Size);
+            return;
+        }
 
-            var (kind, data) = bad[i / BadEvery % bad.Length];
-            try
-            {
-                library.Process(data);
-                lock (accepted)
-                {
-                    accepted[kind]++;
-                }
-            }
-            catch (Exception)
-            {
-                lock (refused)
-                {
-                    refused[kind]++;
-                }
-            }
-        });
-        Console.WriteLine($"    VmRSS after {end,5} calls: {Memory.RssMiB(),7:F1} MiB");
-    }
-
-    var result = new BenchResult(
-        key, library.Title, oneThreadMs, twoThreads, rssBefore, rssWarm, Memory.RssMiB(), Memory.PeakRssMiB(), iterations,
-        stopwatch.Elapsed.TotalSeconds, refused, accepted, output);
-    Console.WriteLine($"  refused {string.Join(", ", refused.Select(r => $"{r.Key} {r.Value}"))}; accepted {accepted.Values.Sum()} bad inputs");
-    Console.WriteLine($"RESULT {JsonSerializer.Serialize(result)}");
-    return 0;
+        try
+        {
+            processor.Process(bad[i / BadEvery % bad.Length].Data, Size, Size);
+            throw new InvalidOperationException($"{bad[i / BadEvery % bad.Length].Kind} input was accepted");
+        }
+        catch (ImageProcessingException)
+        {
+            Interlocked.Increment(ref refused);
+        }
+    });
+    Console.WriteLine($"  VmRSS after {end,5} calls: {Memory.RssMiB(),7:F1} MiB");
 }
 
-int RunEach(string[] keys)
-{
-    var results = new List<BenchResult>();
-    foreach (var key in keys)
-    {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        foreach (var argument in new[] { "--library", key, "--iterations", iterations.ToString() })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The own binding's libvips prints a warning per truncated input unless this is in its environment.
-        start.Environment["VIPS_WARNING"] = "0";
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"{key} did not start");
-        while (child.StandardOutput.ReadLine() is { } line)
-        {
-            if (line.StartsWith("RESULT ", StringComparison.Ordinal))
-            {
-                results.Add(JsonSerializer.Deserialize<BenchResult>(line["RESULT ".Length..])!);
-            }
-            else
-            {
-                Console.WriteLine(line);
-            }
-        }
-
-        child.WaitForExit();
-        if (child.ExitCode != 0)
-        {
-            Console.WriteLine($"{key}: exited with {child.ExitCode}, no figures");
-        }
-    }
-
-    Console.WriteLine();
-    Console.WriteLine("| library | ms/image, 1 thread | images/s, 2 threads | RSS after warm-up | RSS after " + iterations + " calls | peak RSS | bad inputs refused | output JPEG / WebP / thumb |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
-    foreach (var r in results)
-    {
-        var refused = r.Refused.Values.Sum();
-        var badCount = refused + r.Accepted.Values.Sum();
-        var accepted = string.Join(", ", r.Accepted.Where(a => a.Value > 0).Select(a => $"{a.Key} accepted"));
-        Console.WriteLine($"| {r.Title} | {r.OneThreadMs:F1} | {r.TwoThreadsPerSecond:F1} | {r.RssWarmMiB:F0} MiB | {r.RssAfterMiB:F0} MiB | {r.PeakRssMiB:F0} MiB"
-            + $" | {refused}/{badCount}{(accepted.Length > 0 ? $" ({accepted})" : string.Empty)}"
-            + $" | {r.Output.JpegBytes / 1024} / {r.Output.WebpBytes / 1024} / {r.Output.ThumbnailBytes / 1024} KiB |");
-    }
-
-    return results.Count == keys.Length ? 0 : 1;
-}
-
-string? Option(string name)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-}
-
-internal sealed record BenchResult(
-    string Key,
-    string Title,
-    double OneThreadMs,
-    double TwoThreadsPerSecond,
-    double RssBeforeMiB,
-    double RssWarmMiB,
-    double RssAfterMiB,
-    double PeakRssMiB,
-    int Calls,
-    double CallSeconds,
-    Dictionary<string, int> Refused,
-    Dictionary<string, int> Accepted,
-    BenchOutput Output);
+Console.WriteLine($"  peak VmRSS:            {Memory.PeakRssMiB(),7:F1} MiB; {refused} of {iterations} refused"
+    + $" (expected {iterations / BadEvery}), {stopwatch.Elapsed.TotalSeconds:F1} s");

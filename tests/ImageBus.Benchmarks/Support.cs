@@ -36,11 +36,6 @@ internal static class Memory
     /// <summary>The largest resident set size this process has had.</summary>
     public static double PeakRssMiB() => ReadMiB("VmHWM:");
 
-    /// <summary>Which libvips file is mapped into this process, if any: proves which build a variant ran on.</summary>
-    public static string? LoadedLibvips() => File.ReadLines("/proc/self/maps")
-        .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault())
-        .FirstOrDefault(path => path is not null && path.Contains("libvips.so", StringComparison.Ordinal));
-
     private static double ReadMiB(string field)
     {
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field, StringComparison.Ordinal));

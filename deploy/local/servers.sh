@@ -19,7 +19,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Installs the Debian packages ImageBus needs that are not there yet (one apt-get update, only if needed).
 install_packages() {
-  local wanted=(rabbitmq-server postgresql-15 libvips42 curl jq) missing=()
+  local wanted=(rabbitmq-server postgresql-15 curl jq) missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done

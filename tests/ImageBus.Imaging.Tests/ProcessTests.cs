@@ -1,4 +1,6 @@
+using System.Text;
 using Microsoft.Extensions.Options;
+using NetVips;
 
 namespace ImageBus.Imaging.Tests;
 
@@ -89,6 +91,75 @@ public sealed class ProcessTests
         {
             var pixel = decoded.PixelAt(x, 45);
             Assert.True(pixel[1] >= 230 && pixel[0] <= 25 && pixel[2] <= 25, $"({x},45) is {pixel[0]},{pixel[1]},{pixel[2]}, not green");
+        }
+    }
+
+    [Theory]
+    [InlineData(400, 100)]
+    [InlineData(100, 400)]
+    public void The_thumbnail_is_the_centre_square_of_the_source_whatever_the_rendition(int width, int height)
+    {
+        // 500x100: blue, then the centre square (x 200-300) as red | green | red, then blue. A thumbnail cut from
+        // the wrong region shows blue at its edges, or green all over.
+        const int SourceWidth = 500;
+        const int SourceHeight = 100;
+        var pixels = new byte[SourceWidth * SourceHeight * 3];
+        for (var y = 0; y < SourceHeight; y++)
+        {
+            for (var x = 0; x < SourceWidth; x++)
+            {
+                var band = x is < 200 or >= 300 ? 2 : x is >= 233 and < 267 ? 1 : 0;
+                pixels[(((y * SourceWidth) + x) * 3) + band] = 255;
+            }
+        }
+
+        var source = TestImages.Encode(ImageFormat.Png, pixels, SourceWidth, SourceHeight, 3);
+        var options = new ImagingOptions { ThumbnailSize = 90 };
+        var thumbnail = TestImages.Decode(ImageFormat.Jpeg, CreateProcessor(options).Process(source, width, height).Thumbnail.Bytes);
+
+        Assert.Equal((90, 90), (thumbnail.Width, thumbnail.Height));
+        foreach (var (x, band) in new[] { (8, 0), (45, 1), (81, 0) })
+        {
+            var pixel = thumbnail.PixelAt(x, 45).ToArray();
+            Assert.True(pixel[band] >= 200 && pixel.Where((_, channel) => channel != band).All(value => value <= 60), $"({x},45) is {pixel[0]},{pixel[1]},{pixel[2]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1024, 1024, 512, 512, true)]
+    [InlineData(1344, 768, 672, 384, true)]
+    [InlineData(1344, 768, 512, 512, true)]
+    [InlineData(768, 1344, 384, 672, true)]
+    [InlineData(1344, 768, 360, 640, false)]
+    [InlineData(1024, 1024, 640, 360, false)]
+    [InlineData(1344, 768, 1024, 256, false)]
+    [InlineData(1024, 1024, 200, 200, false)]
+    public void The_thumbnail_is_cut_from_the_rendition_only_when_it_holds_the_source_centre_square(
+        int sourceWidth, int sourceHeight, int width, int height, bool fromRendition)
+    {
+        var source = new ImageInfo(ImageFormat.Png, sourceWidth, sourceHeight);
+
+        Assert.Equal(fromRendition, VipsImageProcessor.ThumbnailFitsRendition(source, width, height, 256));
+    }
+
+    [Fact]
+    public void Metadata_is_stripped_from_every_output()
+    {
+        var marker = "imagebus-metadata-marker"u8.ToArray();
+        using var plain = TestImages.FromPixels(TestImages.NoisePixels(300, 200, 3), 300, 200, 3);
+        using var tagged = plain.Mutate(image => image.Set(GValue.BlobType, "xmp-data", Encoding.ASCII.GetBytes(
+            $"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">{Encoding.ASCII.GetString(marker)}</x:xmpmeta>")));
+        var source = tagged.JpegsaveBuffer(q: 90, keep: Enums.ForeignKeep.All);
+        Assert.True(source.AsSpan().IndexOf(marker) >= 0, "the source should carry the marker");
+
+        // 150x100 keeps the thumbnail on the rendition, 100x150 on the source: both paths are checked.
+        foreach (var (width, height) in new[] { (150, 100), (100, 150) })
+        {
+            var processed = CreateProcessor(new ImagingOptions { ThumbnailSize = 64 }).Process(source, width, height);
+            foreach (var output in new[] { processed.Jpeg, processed.Webp, processed.Thumbnail })
+            {
+                Assert.True(output.Bytes.AsSpan().IndexOf(marker) < 0, $"{output.ContentType} {output.Width}x{output.Height} kept the metadata");
+            }
         }
     }
 

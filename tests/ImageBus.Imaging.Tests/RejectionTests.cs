@@ -64,6 +64,17 @@ public sealed class RejectionTests
         Assert.Equal(50, processor.Process(atLimit, 50, 50).Jpeg.Width);
     }
 
+    [Fact]
+    public void A_decompression_bomb_is_refused_from_its_header_without_decoding()
+    {
+        // Garbage pixel data behind a valid 50000x50000 header: decoding first would report it corrupt.
+        var bomb = TestImages.PngHeaderOnly(50_000, 50_000);
+
+        Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => _processor.Inspect(bomb)).Reason);
+        Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => _processor.Process(bomb, 64, 64)).Reason);
+        Assert.Equal(ImageProcessingReasons.Corrupt, Assert.Throws<ImageProcessingException>(() => _processor.Process(TestImages.PngHeaderOnly(50, 50), 64, 64)).Reason);
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(10, -1)]

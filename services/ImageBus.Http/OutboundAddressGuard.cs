@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
@@ -18,9 +19,12 @@ public sealed class OutboundAddressGuard
         IPNetwork.Parse("127.0.0.0/8"),
         IPNetwork.Parse("169.254.0.0/16"), // link-local, with the cloud metadata address 169.254.169.254
         IPNetwork.Parse("172.16.0.0/12"),
-        IPNetwork.Parse("192.0.0.0/24"),
+        IPNetwork.Parse("192.0.0.0/24"), // IETF protocol assignments
+        IPNetwork.Parse("192.0.2.0/24"), // TEST-NET-1
+        IPNetwork.Parse("198.51.100.0/24"), // TEST-NET-2
+        IPNetwork.Parse("203.0.113.0/24"), // TEST-NET-3
         IPNetwork.Parse("192.168.0.0/16"),
-        IPNetwork.Parse("198.18.0.0/15"),
+        IPNetwork.Parse("198.18.0.0/15"), // benchmarking
         IPNetwork.Parse("224.0.0.0/4"), // multicast
         IPNetwork.Parse("240.0.0.0/4"), // reserved and broadcast
         IPNetwork.Parse("::/128"),
@@ -28,7 +32,23 @@ public sealed class OutboundAddressGuard
         IPNetwork.Parse("fc00::/7"), // unique local, with AWS's metadata address fd00:ec2::254
         IPNetwork.Parse("fe80::/10"),
         IPNetwork.Parse("ff00::/8"),
+        IPNetwork.Parse("2001:db8::/32"), // documentation
+        IPNetwork.Parse("2001::/32"), // Teredo: tunnels to an IPv4 address we cannot see
     ];
+
+    /// <summary>IPv6 forms that carry an IPv4 address, checked as that address: NAT64, 6to4, IPv4-compatible,
+    /// IPv4-translated (IPv4-mapped is unwrapped by <see cref="IPAddress.MapToIPv4"/>).</summary>
+    static readonly (IPNetwork Network, int V4Offset)[] EmbeddingIPv4 =
+    [
+        (IPNetwork.Parse("64:ff9b::/96"), 12),
+        (IPNetwork.Parse("64:ff9b:1::/48"), 12),
+        (IPNetwork.Parse("2002::/16"), 2),
+        (IPNetwork.Parse("::/96"), 12),
+        (IPNetwork.Parse("::ffff:0:0:0/96"), 12),
+    ];
+
+    /// <summary>This host's own interface addresses: a public one still reaches our own services.</summary>
+    readonly HashSet<IPAddress> ownAddresses = OwnAddresses();
 
     readonly IPNetwork[] allowedNetworks;
     readonly HashSet<string> allowedHostNames;
@@ -84,12 +104,55 @@ public sealed class OutboundAddressGuard
     /// <summary>Whether the guard lets a connection go to <paramref name="address"/> (host name allowlisting aside).</summary>
     public bool IsAllowed(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
+        if (Array.Exists(allowedNetworks, n => n.Contains(address)))
         {
-            address = address.MapToIPv4();
+            return true;
         }
 
-        return !Array.Exists(Forbidden, n => n.Contains(address)) || Array.Exists(allowedNetworks, n => n.Contains(address));
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return IsAllowed(address.MapToIPv4());
+        }
+
+        if (EmbeddedIPv4(address) is { } embedded && !IsAllowed(embedded))
+        {
+            return false;
+        }
+
+        return !Array.Exists(Forbidden, n => n.Contains(address)) && !ownAddresses.Contains(address);
+    }
+
+    static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6 || address.Equals(IPAddress.IPv6Loopback) || address.Equals(IPAddress.IPv6None))
+        {
+            return null;
+        }
+
+        foreach (var (network, offset) in EmbeddingIPv4)
+        {
+            if (network.Contains(address))
+            {
+                return new IPAddress(address.GetAddressBytes().AsSpan(offset, 4));
+            }
+        }
+
+        return null;
+    }
+
+    static HashSet<IPAddress> OwnAddresses()
+    {
+        try
+        {
+            return [.. NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+                .Select(a => a.Address)];
+        }
+        catch (NetworkInformationException)
+        {
+            // Without the list the fixed ranges still apply.
+            return [];
+        }
     }
 
     /// <summary>The host's addresses; throws when any of them is refused, so that a name with one public

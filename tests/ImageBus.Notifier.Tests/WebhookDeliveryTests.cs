@@ -147,9 +147,12 @@ public sealed class WebhookDeliveryTests
         await NotifierHarness.EventuallyAsync(async () => (await notifier.DeliveriesAsync(endpoint.Id)).Any(d => d.Attempts == 1),
             Wait, "the first delivery was attempted");
 
-        var attempt = (await notifier.DeliveriesAsync(endpoint.Id)).Single(d => d.Attempts == 1).AttemptLog.Single();
+        var delivery = (await notifier.DeliveriesAsync(endpoint.Id)).First(d => d.Attempts == 1);
+        var attempt = delivery.AttemptLog.Single();
         Assert.Null(attempt.StatusCode);
         Assert.Contains("internal address", attempt.Error);
+        // A refusal is final: no retry is scheduled for an address the guard will refuse again.
+        Assert.Equal(WebhookDeliveryStatuses.Dead, delivery.Status);
         Assert.Empty(receiver.Received);
     }
 }

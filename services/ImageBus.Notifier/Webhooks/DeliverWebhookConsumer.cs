@@ -64,7 +64,7 @@ public sealed class DeliverWebhookConsumer(
         }
     }
 
-    /// <summary>Delivered on 2xx; dead on 410 or after the last attempt; otherwise tried again after the
+    /// <summary>Delivered on 2xx; dead on 410, on an address the guard refuses, or after the last attempt; otherwise tried again after the
     /// schedule's next delay, or later if the endpoint asked so (Retry-After, capped at the longest delay).</summary>
     static (string Status, TimeSpan? RetryIn) Decide(int attempt, PostOutcome outcome, IReadOnlyList<TimeSpan> schedule)
     {
@@ -73,7 +73,7 @@ public sealed class DeliverWebhookConsumer(
             return (WebhookDeliveryStatuses.Delivered, null);
         }
 
-        if (outcome.StatusCode == 410 || attempt >= schedule.Count)
+        if (outcome.StatusCode == 410 || outcome.Refused || attempt >= schedule.Count)
         {
             return (WebhookDeliveryStatuses.Dead, null);
         }

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace ImageBus.Notifier.Webhooks;
 
 /// <summary>What one POST came to: a status code when the endpoint answered, an error when it did not.</summary>
-public sealed record PostOutcome(int? StatusCode, string? Error, TimeSpan Duration, TimeSpan? RetryAfter)
+/// <param name="Refused">The address guard refused the URL: asking again will not change that.</param>
+public sealed record PostOutcome(int? StatusCode, string? Error, TimeSpan Duration, TimeSpan? RetryAfter, bool Refused = false)
 {
     public bool Succeeded => StatusCode is >= 200 and < 300;
 }
@@ -52,8 +53,9 @@ public sealed class WebhookPoster(HttpClient http, IOptions<WebhookDeliveryOptio
         catch (HttpRequestException exception)
         {
             // The guard's refusal arrives wrapped; its own message says more than the wrapper's.
-            var reason = exception.InnerException is OutboundAddressRefusedException refused ? refused.Message : exception.Message;
-            return new PostOutcome(null, reason, Stopwatch.GetElapsedTime(started), null);
+            return exception.InnerException is OutboundAddressRefusedException refused
+                ? new PostOutcome(null, refused.Message, Stopwatch.GetElapsedTime(started), null, Refused: true)
+                : new PostOutcome(null, exception.Message, Stopwatch.GetElapsedTime(started), null);
         }
     }
 

@@ -55,6 +55,10 @@ public sealed class JobState : SagaStateMachineInstance
         var state => state,
     };
 
+    /// <summary>Whether a saga state name is one a job ends in (until a retry, for partial and failed).</summary>
+    public static bool IsTerminal(string currentState) => StatusOf(currentState)
+        is JobStatuses.Completed or JobStatuses.Partial or JobStatuses.Failed or JobStatuses.Cancelled or JobStatuses.Rejected;
+
     public JobCounts Counts => new(
         Images.Count,
         Images.Count(i => i.Status == ImageStatuses.Completed),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using ImageBus.Contracts;
 using ImageBus.Testing;
 using Xunit;
 
@@ -28,6 +29,28 @@ public sealed class JobEventStreamTests(ClusterFixture fixture) : IClassFixture<
         var resumed = await ReadStreamAsync(jobId, lastEventId: "5");
 
         Assert.Equal(live.Skip(5), resumed);
+    }
+
+    [Fact]
+    public async Task After_a_retry_a_new_stream_runs_to_the_retry_s_terminal_event_and_one_past_the_end_closes_at_once()
+    {
+        // The first call for this prompt is refused (so the job ends partial), the retry's call succeeds.
+        var request = SampleCases.Detective(256).WithFault($"[fake:fail-first=1:400] {Guid.NewGuid():N}", "ev-02");
+        var jobId = await cluster.SubmitAsync(request);
+        await cluster.WaitForJobAsync(jobId, TimeSpan.FromMinutes(2), JobStatuses.Partial);
+        using (var retry = await cluster.Gateway.PostAsync($"/v1/jobs/{jobId}/retry", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        }
+
+        var stream = await ReadStreamAsync(jobId, lastEventId: null);
+
+        Assert.Equal(["job.partially_completed", "job.retried"], stream.Select(e => e.Type).Where(t => t is "job.partially_completed" or "job.retried"));
+        Assert.Equal("job.completed", stream[^1].Type);
+        Assert.Equal(Enumerable.Range(1, stream.Count).Select(i => i.ToString()), stream.Select(e => e.Id));
+        // Both end by themselves, empty: the reader gives up (and fails) after 90 s otherwise.
+        Assert.Empty(await ReadStreamAsync(jobId, lastEventId: stream[^1].Id));
+        Assert.Empty(await ReadStreamAsync(jobId, lastEventId: "100000"));
     }
 
     [Fact]

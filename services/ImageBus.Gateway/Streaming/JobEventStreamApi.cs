@@ -55,14 +55,9 @@ public static class JobEventStreamApi
                     .ToListAsync(cancellationToken);
             }
 
-            // A rejected job has no events and never will.
-            if (events.Count == 0)
+            if (events.Count == 0 && await IsOverAsync(jobId, after, jobContexts, cancellationToken))
             {
-                await using var jobs = await jobContexts.CreateDbContextAsync(cancellationToken);
-                if (await jobs.Jobs.AnyAsync(j => j.CorrelationId == jobId && j.CurrentState == "Rejected", cancellationToken))
-                {
-                    yield break;
-                }
+                yield break;
             }
 
             var waitingForMissing = false;
@@ -77,7 +72,8 @@ public static class JobEventStreamApi
                 missingSince = null;
                 yield return new SseItem<string>(record.Payload, record.Type) { EventId = record.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 after = record.Sequence;
-                if (WebhookEventTypes.Terminal.Contains(record.Type))
+                // A terminal event ends the stream only if it is the job's last: a retry sends more after it.
+                if (WebhookEventTypes.Terminal.Contains(record.Type) && await IsOverAsync(jobId, after, jobContexts, cancellationToken))
                 {
                     yield break;
                 }
@@ -88,6 +84,17 @@ public static class JobEventStreamApi
                 yield break;
             }
         }
+    }
+
+    /// <summary>True when the job has ended and the client has seen its last event (<paramref name="after"/> at or past
+    /// the saga's last sequence), or the job was rejected (no events, ever).</summary>
+    static async Task<bool> IsOverAsync(Guid jobId, long after, IDbContextFactory<JobsDbContext> jobContexts, CancellationToken cancellationToken)
+    {
+        await using var jobs = await jobContexts.CreateDbContextAsync(cancellationToken);
+        var job = await jobs.Jobs.AsNoTracking().Where(j => j.CorrelationId == jobId)
+            .Select(j => new { j.CurrentState, j.Sequence }).SingleOrDefaultAsync(cancellationToken);
+        return job is not null
+            && (job.CurrentState == "Rejected" || (JobState.IsTerminal(job.CurrentState) && after >= job.Sequence));
     }
 
     /// <summary>Waits one poll interval; false when the client went away.</summary>

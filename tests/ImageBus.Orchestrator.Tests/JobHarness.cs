@@ -5,6 +5,7 @@ using ImageBus.Jobs;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using JobStateMachine = ImageBus.Orchestrator.Jobs.JobStateMachine;
 
 namespace ImageBus.Orchestrator.Tests;
@@ -38,7 +39,7 @@ public sealed class JobHarness : IAsyncDisposable
     JobHarness(ServiceProvider provider)
     {
         _provider = provider;
-        Clock = provider.GetRequiredService<ManualClock>();
+        Clock = provider.GetRequiredService<FakeTimeProvider>();
         Bus = provider.GetRequiredService<ITestHarness>();
         Saga = Bus.GetSagaStateMachineHarness<JobStateMachine, JobState>();
         _tenants = Bus.GetSagaStateMachineHarness<TenantSlotStateMachine, TenantSlots>();
@@ -49,15 +50,15 @@ public sealed class JobHarness : IAsyncDisposable
     public ISagaStateMachineTestHarness<JobStateMachine, JobState> Saga { get; }
 
     /// <summary>The orchestrator's clock; it reads <see cref="Now"/> until a spec advances it.</summary>
-    public ManualClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     /// <param name="options">Changes to the orchestrator's <see cref="JobOptions"/> (defaults otherwise).</param>
     /// <param name="configure">More registrations on the same bus, e.g. a fake worker.</param>
     public static async Task<JobHarness> Start(Action<JobOptions>? options = null, Action<IBusRegistrationConfigurator>? configure = null)
     {
         var services = new ServiceCollection();
-        services.AddSingleton(new ManualClock(Now));
-        services.AddSingleton<TimeProvider>(provider => provider.GetRequiredService<ManualClock>());
+        services.AddSingleton(new FakeTimeProvider(Now));
+        services.AddSingleton<TimeProvider>(provider => provider.GetRequiredService<FakeTimeProvider>());
         services.AddOptions<JobOptions>().Configure(o => options?.Invoke(o));
         services.AddMassTransitTestHarness(bus =>
         {

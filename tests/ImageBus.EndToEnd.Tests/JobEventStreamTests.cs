@@ -43,6 +43,8 @@ public sealed class JobEventStreamTests(ClusterFixture fixture) : IClassFixture<
             Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
         }
 
+        await cluster.WaitForJobAsync(jobId, TimeSpan.FromMinutes(2), JobStatuses.Completed);
+
         var stream = await ReadStreamAsync(jobId, lastEventId: null);
 
         Assert.Equal(["job.partially_completed", "job.retried"], stream.Select(e => e.Type).Where(t => t is "job.partially_completed" or "job.retried"));

@@ -115,6 +115,44 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
         Assert.InRange(gap, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task A_scheduled_webhook_retry_goes_out_while_no_orchestrator_runs()
+    {
+        var tenant = $"tenant-{Guid.NewGuid():N}";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var posts = 0;
+        receiver.Respond(_ =>
+        {
+            if (Interlocked.Increment(ref posts) > 1)
+            {
+                return Task.FromResult(200);
+            }
+
+            // The retry is scheduled when this first POST fails; from now on only the notifier can send it.
+            cluster.Service("Orchestrator").Kill();
+            return Task.FromResult(503);
+        });
+        var endpoint = await CreateEndpointAsync(tenant, receiver.Url, ["job.completed"]);
+        var request = SampleCases.Detective(256);
+        request["tenantId"] = tenant;
+
+        try
+        {
+            var jobId = await cluster.SubmitAsync(request);
+            await receiver.WaitForAsync(w => w.JobId == jobId && w.Type == "job.completed", TimeSpan.FromSeconds(90));
+
+            Assert.True(cluster.Service("Orchestrator").HasExited, "the orchestrator was down when the retry went out");
+            var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+            var attempts = Assert.Single(deliveries.EnumerateArray()).GetProperty("attemptLog").EnumerateArray();
+            Assert.Equal([503, 200], attempts.OrderBy(a => a.GetProperty("attemptedAt").GetDateTimeOffset())
+                .Select(a => a.GetProperty("statusCode").GetInt32()));
+        }
+        finally
+        {
+            cluster.StartService("Orchestrator");
+        }
+    }
+
     [Theory]
     [InlineData("http://169.254.169.254/latest/meta-data/")]
     [InlineData("http://10.0.0.5/hook")]

@@ -15,6 +15,7 @@ public static class GatewayExtensions
     public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddProblemDetails();
+        services.AddBadRequestProblems();
         services.AddHealthChecks();
         services.AddValidatedOptions<JobOptions>(JobOptions.Section);
         services.AddSingleton(TimeProvider.System);

@@ -107,6 +107,33 @@ public sealed class CaseGenerationTests(ClusterFixture fixture) : IClassFixture<
         Assert.Equal(["items[1].aspectRatio", "items[1].itemId", "items[1].kind", "items[2].prompt", "tenantId"], errors);
     }
 
+    [Theory]
+    [InlineData("{\"tenantId\": \"t\", \"caseId\": \"c\", \"imageSize\": \"big\", \"items\": []}", "imageSize")]
+    [InlineData("{\"tenantId\": \"t\", \"caseId\": \"c\", \"items\": [{\"itemId\": 7}]}", "items[0].itemId")]
+    [InlineData("{\"tenantId\": \"t\", \"caseId\": ", "caseId")]
+    [InlineData("not json", "body")]
+    public async Task A_body_that_cannot_be_read_is_refused_naming_the_field(string body, string field)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await cluster.Gateway.PostAsync("/v1/jobs", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), problem.ToString());
+        Assert.DoesNotContain("System.", messages[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_missing_tenant_header_is_refused_with_problem_details()
+    {
+        using var response = await cluster.Gateway.GetAsync("/v1/webhooks/endpoints");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("from header", problem.GetProperty("errors").GetProperty("request")[0].GetString());
+    }
+
     [Fact]
     public async Task An_unknown_job_is_not_found()
     {

@@ -153,6 +153,17 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
         }
     }
 
+    [Fact]
+    public async Task An_endpoint_with_several_problems_is_refused_listing_each()
+    {
+        using var response = await Tenant("tenant-x").PostAsJsonAsync("/v1/webhooks/endpoints",
+            new { url = "http://10.0.0.5/hook", eventTypes = new[] { "job.exploded" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["eventTypes", "url"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order());
+    }
+
     [Theory]
     [InlineData("http://169.254.169.254/latest/meta-data/")]
     [InlineData("http://10.0.0.5/hook")]

@@ -175,7 +175,9 @@ public static class WebhookEndpointsApi
     {
         if (status is not null && !WebhookDeliveryStatuses.All.Contains(status))
         {
-            return Invalid("status", $"must be one of {string.Join(", ", WebhookDeliveryStatuses.All)}");
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["status"] = [$"must be one of {string.Join(", ", WebhookDeliveryStatuses.All)}"] },
+                title: "The request is not valid.");
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -250,20 +252,22 @@ public static class WebhookEndpointsApi
     static Task<WebhookEndpoint?> FindAsync(WebhooksDbContext db, string tenantId, Guid endpointId, CancellationToken cancellationToken) =>
         db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == endpointId && e.TenantId == tenantId && e.JobId == null, cancellationToken);
 
+    /// <summary>Every problem of the request at once, so the caller can fix them in one go.</summary>
     static async Task<ValidationProblem?> ValidateAsync(
         string url, IReadOnlyList<string>? eventTypes, OutboundAddressGuard guard, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
         if (await guard.CheckAsync(url, cancellationToken) is { } refusal)
         {
-            return Invalid("url", refusal);
+            errors["url"] = [refusal];
         }
 
         var unknown = WebhookEventTypes.Unknown(eventTypes).ToList();
-        return unknown.Count == 0
-            ? null
-            : Invalid("eventTypes", $"unknown event types {string.Join(", ", unknown)}; known: {string.Join(", ", WebhookEventTypes.FilterNames)}");
-    }
+        if (unknown.Count > 0)
+        {
+            errors["eventTypes"] = [$"unknown event types {string.Join(", ", unknown)}; known: {string.Join(", ", WebhookEventTypes.FilterNames)}"];
+        }
 
-    static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid.");
+        return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The request is not valid.");
+    }
 }

@@ -12,7 +12,7 @@ public static class PersistenceExtensions
     public const string ConnectionStringName = "ImageBus";
 
     /// <summary>Registers the tables a library owns: its schema script is applied as the host starts, before
-    /// the bus does (hosted services start in registration order, and the first call registers the runner).
+    /// any hosted service (the bus included) starts (see <see cref="DatabaseSchema"/>).
     /// Also registers the process's one <see cref="NpgsqlDataSource"/> (its connection pool).</summary>
     public static IServiceCollection AddOwnedTables(this IServiceCollection services, OwnedSchema schema)
     {

@@ -75,7 +75,7 @@ public sealed class NotifierHarness : IAsyncDisposable
         var harness = new NotifierHarness(provider, database);
         foreach (var schema in provider.GetServices<IHostedService>().OfType<DatabaseSchema>())
         {
-            await schema.StartAsync(CancellationToken.None);
+            await schema.StartingAsync(CancellationToken.None);
         }
 
         harness.Bus.TestTimeout = TimeSpan.FromSeconds(30);

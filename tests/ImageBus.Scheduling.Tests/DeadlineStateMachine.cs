@@ -16,11 +16,13 @@ public sealed class DeadlineState : SagaStateMachineInstance
     public Guid? DeadlineTokenId { get; set; }
 }
 
+/// <param name="ScheduledAt">Just before <c>Schedule</c> ran: the deadline is due no earlier than this plus its delay.</param>
 public sealed record ScheduledDeadline(Guid TokenId, DateTimeOffset ScheduledAt);
 
 /// <summary>What the state machine did, for the test to look at.</summary>
 public sealed class DeadlineObservations
 {
+    public ConcurrentDictionary<Guid, DateTimeOffset> ScheduleCalledAt { get; } = new();
     public ConcurrentDictionary<Guid, ScheduledDeadline> Scheduled { get; } = new();
     public ConcurrentDictionary<Guid, DateTimeOffset> Expired { get; } = new();
     public ConcurrentDictionary<Guid, DateTimeOffset> Finished { get; } = new();
@@ -39,9 +41,11 @@ public sealed class DeadlineStateMachine : MassTransitStateMachine<DeadlineState
 
         Initially(
             When(Started)
+                // Noted before scheduling: the due time is fixed inside Schedule, after this moment.
+                .Then(context => observations.ScheduleCalledAt[context.Saga.CorrelationId] = DateTimeOffset.UtcNow)
                 .Schedule(Deadline, context => new WorkDeadlineExpired(context.Saga.CorrelationId))
                 .Then(context => observations.Scheduled[context.Saga.CorrelationId] =
-                    new ScheduledDeadline(context.Saga.DeadlineTokenId!.Value, DateTimeOffset.UtcNow))
+                    new ScheduledDeadline(context.Saga.DeadlineTokenId!.Value, observations.ScheduleCalledAt[context.Saga.CorrelationId]))
                 .TransitionTo(Working));
         During(Working,
             When(Done)

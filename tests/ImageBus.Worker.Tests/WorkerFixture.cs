@@ -80,7 +80,7 @@ public sealed class WorkerFixture : IAsyncLifetime
             ["Storage:Root"] = StorageRoot,
             ["OutboundAddresses:AllowedHosts:0"] = "127.0.0.1/32",
             ["Worker:RequestsPerMinute"] = "100000",
-            ["Worker:SourceImageMaxBytes"] = SourceImageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Imaging:SourceImageMaxBytes"] = SourceImageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);

@@ -6,9 +6,16 @@ namespace ImageBus.Contracts;
 /// <param name="Name">Short name, e.g. "Bloody letter opener".</param>
 /// <param name="Description">What the image shows; filled into the kind's prompt template.</param>
 /// <param name="Prompt">The whole prompt, required for <see cref="ImageKinds.Custom"/> items.</param>
-/// <param name="AspectRatio">One of <see cref="AspectRatios"/>; 1:1 when absent.</param>
+/// <param name="AspectRatio">One of <see cref="AspectRatios"/> that the job's model accepts; 1:1 when absent.</param>
 /// <param name="SourceImageUrl">An http(s) URL of a PNG, JPEG or WebP image to edit or enhance: the worker
 /// fetches it and sends it to the model with the prompt.</param>
+/// <param name="ImageSize">The model's enhancement tier for this image, <c>512</c>, <c>1K</c>, <c>2K</c> or <c>4K</c>, if the
+/// job's model offers it; the output's long edge is then 512, 1024, 2048 or 4096 pixels instead of the job's
+/// <see cref="GenerateCaseImages.ImageSize"/>. When absent the model makes the smallest of its sizes from 1K up that covers
+/// the job's size.</param>
+/// <param name="SourceImageKey">Set by the gateway, not by callers: the blob key of a source image uploaded with the
+/// case (under the tenant's upload prefix, <c>{tenant}/uploads/</c>), which the worker reads from the blob store
+/// instead of fetching a URL. At most one of this and <paramref name="SourceImageUrl"/>.</param>
 public sealed record CaseImageItem(
     string ItemId,
     string Kind,
@@ -16,7 +23,9 @@ public sealed record CaseImageItem(
     string? Description = null,
     string? Prompt = null,
     string? AspectRatio = null,
-    string? SourceImageUrl = null);
+    string? SourceImageUrl = null,
+    string? ImageSize = null,
+    string? SourceImageKey = null);
 
 /// <summary>Asks for a batch of images. The job id is the correlation id of every message of the job.
 /// Upstream apps may publish this directly to RabbitMQ or POST it to the gateway.</summary>
@@ -28,6 +37,8 @@ public sealed record CaseImageItem(
 /// (10 minutes) when absent.</param>
 /// <param name="WebhookEvents">The event types (webhook names, e.g. <c>job.completed</c>, or the group
 /// <c>job.progress</c>) to POST to <paramref name="WebhookUrl"/>; every type when absent.</param>
+/// <param name="Model">The Gemini image model for every image of the job, one of the configured allowlist
+/// (<c>Gemini:Model</c> and <c>Gemini:AllowedModels</c>); <c>Gemini:Model</c> when absent.</param>
 public sealed record GenerateCaseImages(
     Guid JobId,
     string TenantId,
@@ -37,7 +48,8 @@ public sealed record GenerateCaseImages(
     string? WebhookUrl = null,
     string? IdempotencyKey = null,
     int? DeadlineSeconds = null,
-    IReadOnlyList<string>? WebhookEvents = null);
+    IReadOnlyList<string>? WebhookEvents = null,
+    string? Model = null);
 
 /// <summary>Tries the failed and timed-out images of a partial or failed job again, each with its
 /// attempt number plus one. Other images and states are left alone.</summary>
@@ -48,6 +60,8 @@ public sealed record RetryFailedImages(Guid JobId);
 public sealed record CancelCaseImages(Guid JobId, string? Reason = null);
 
 /// <summary>Asks a worker for one image of a job.</summary>
+/// <param name="Model">The job's Gemini model, as the orchestrator settled it; the worker's <c>Gemini:Model</c> when
+/// absent (a command sent before jobs had models).</param>
 public sealed record GenerateImage(
     Guid JobId,
     string TenantId,
@@ -55,4 +69,5 @@ public sealed record GenerateImage(
     CaseImageItem Item,
     int Width,
     int Height,
-    int Attempt);
+    int Attempt,
+    string? Model = null);

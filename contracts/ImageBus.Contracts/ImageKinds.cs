@@ -11,13 +11,14 @@ public static class ImageKinds
     public static IReadOnlyList<string> All { get; } = [Evidence, Location, Custom];
 }
 
-/// <summary>Aspect ratios Gemini's image models accept.</summary>
+/// <summary>Aspect ratios Gemini's image models accept. Not every model takes every one: 1:4, 4:1, 1:8 and 8:1 only
+/// Gemini 3.1 Flash Image does.</summary>
 public static class AspectRatios
 {
     public const string Square = "1:1";
 
     public static IReadOnlyList<string> All { get; } =
-        ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+        ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:4", "4:1", "1:8", "8:1"];
 }
 
 /// <summary>Lifecycle states of a job, as stored and as reported to subscribers.</summary>

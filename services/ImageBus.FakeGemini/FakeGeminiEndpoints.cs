@@ -29,6 +29,8 @@ internal static class FakeGeminiEndpoints
             api.MapFallback("{**path}", (HttpContext http) => GoogleErrors.RouteNotFound(http.Request.Method, http.Request.Path));
         }
 
+        // Outside Google's API: the request log, for tests that run the fake as a process of its own.
+        app.MapGet("/fake/requests", (FakeRequests requests) => TypedResults.Ok(requests.All));
         return app;
     }
 

@@ -30,7 +30,10 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
         var parts = request.Contents?.SelectMany(c => c.Parts ?? []).ToList() ?? [];
         var prompt = string.Concat(parts.Select(p => p.Text));
         var script = FakeGeminiMarkers.Parse(prompt);
-        FakeRequestLog.Note(http, model, script.Summary, prompt);
+        FakeRequestLog.Note(http, model, script.Summary, prompt, [.. parts
+            .Select(p => p.InlineData)
+            .OfType<InlineData>()
+            .Select(d => new FakeInlineData(d.MimeType, d.Data.Length, Convert.ToHexString(SHA256.HashData(d.Data))))]);
         if (script.Invalid is { } marker)
         {
             return GoogleErrors.Create(400, $"Unknown fake marker {marker}.");
@@ -42,7 +45,7 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
         }
 
         var imageConfig = request.GenerationConfig?.ImageConfig;
-        var rules = FakeModels.RulesOf(model);
+        var rules = GeminiImageModels.RulesOf(model);
         if (rules.Check(imageConfig?.AspectRatio, imageConfig?.ImageSize) is { } problem)
         {
             return GoogleErrors.UnsupportedImageConfig(problem);

@@ -10,9 +10,6 @@ internal sealed class FakeModels(IOptions<FakeGeminiOptions> options)
 {
     public const string GenerateContent = "generateContent";
 
-    // What an image model the catalogue does not know accepts here: what the fake always accepted.
-    private static readonly IReadOnlyList<string> LenientSizes = ["1K", "2K", "4K"];
-
     /// <summary>Every model in models.list order.</summary>
     public IReadOnlyList<GeminiModel> All =>
         [.. options.Value.Models.Concat(options.Value.OtherModels).Distinct(StringComparer.Ordinal).Select(Describe)];
@@ -20,11 +17,6 @@ internal sealed class FakeModels(IOptions<FakeGeminiOptions> options)
     public bool Draws(string model) => options.Value.Models.Contains(model, StringComparer.Ordinal);
 
     public bool Knows(string model) => Draws(model) || options.Value.OtherModels.Contains(model, StringComparer.Ordinal);
-
-    /// <summary>The imageConfig rules a drawing model follows.</summary>
-    public static GeminiImageModel RulesOf(string model) =>
-        GeminiImageModels.Find(model)
-        ?? new GeminiImageModel(model, GeminiImageModels.CommonAspectRatios, LenientSizes, new Dictionary<string, int>());
 
     public GeminiModel Describe(string model) => new($"models/{model}", DisplayName(model), Methods(model));
 

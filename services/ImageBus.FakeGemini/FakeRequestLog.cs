@@ -9,11 +9,17 @@ namespace ImageBus.FakeGemini;
 /// <param name="Markers">The prompt's markers as written.</param>
 /// <param name="Status">The HTTP status; 499 when the client went away first.</param>
 /// <param name="Prompt">A generateContent call's prompt text, cut at <see cref="FakeRequests.PromptLength"/> characters.</param>
-public sealed record FakeRequest(string Method, string Path, string Version, string Model, string Markers, int Status, string Prompt);
+/// <param name="InlineData">A generateContent call's inlineData parts (the source images sent with the prompt), in order.</param>
+public sealed record FakeRequest(
+    string Method, string Path, string Version, string Model, string Markers, int Status, string Prompt, IReadOnlyList<FakeInlineData> InlineData);
+
+/// <summary>One inlineData part as received: its media type, its size and the SHA-256 of its bytes (hex, uppercase),
+/// so that a test can tell that exactly its bytes arrived without the log holding them.</summary>
+public sealed record FakeInlineData(string MimeType, int Length, string Sha256);
 
 /// <summary>The last <see cref="Capacity"/> requests the fake answered, in order, for in-process tests to read
-/// (<c>app.Services.GetRequiredService&lt;FakeRequests&gt;()</c>). A request appears once its answer is written, which
-/// may be just after the client has read it.</summary>
+/// (<c>app.Services.GetRequiredService&lt;FakeRequests&gt;()</c>) and for tests of other processes at
+/// <c>GET /fake/requests</c>. A request appears once its answer is written, which may be just after the client has read it.</summary>
 public sealed class FakeRequests
 {
     public const int Capacity = 10_000;
@@ -43,12 +49,14 @@ internal static class FakeRequestLog
     private const string ModelKey = "fake.model";
     private const string MarkersKey = "fake.markers";
     private const string PromptKey = "fake.prompt";
+    private const string InlineDataKey = "fake.inline-data";
 
-    public static void Note(HttpContext http, string model, string markers, string prompt = "")
+    public static void Note(HttpContext http, string model, string markers, string prompt = "", IReadOnlyList<FakeInlineData>? inlineData = null)
     {
         http.Items[ModelKey] = model;
         http.Items[MarkersKey] = markers;
         http.Items[PromptKey] = prompt.Length > FakeRequests.PromptLength ? prompt[..FakeRequests.PromptLength] : prompt;
+        http.Items[InlineDataKey] = inlineData;
     }
 
     public static IApplicationBuilder UseFakeRequestLog(this IApplicationBuilder app)
@@ -72,7 +80,7 @@ internal static class FakeRequestLog
                     http.Request.Method, model, markers, status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 var path = http.Request.Path.Value ?? "";
                 requests.Add(new FakeRequest(http.Request.Method, path, FakeGeminiEndpoints.VersionOf(path), model, markers, status,
-                    http.Items[PromptKey] as string ?? ""));
+                    http.Items[PromptKey] as string ?? "", http.Items[InlineDataKey] as IReadOnlyList<FakeInlineData> ?? []));
             }
         });
     }

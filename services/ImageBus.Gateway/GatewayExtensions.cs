@@ -1,4 +1,6 @@
 using ImageBus.Gateway.Jobs;
+using ImageBus.Gemini;
+using ImageBus.Imaging;
 using ImageBus.Gateway.Streaming;
 using ImageBus.Gateway.Webhooks;
 using ImageBus.ServiceDefaults;
@@ -18,6 +20,10 @@ public static class GatewayExtensions
         services.AddBadRequestProblems();
         services.AddHealthChecks();
         services.AddValidatedOptions<JobOptions>(JobOptions.Section);
+        // The same Gemini and Imaging settings the workers read, so submissions are checked by the workers' limits.
+        services.AddGeminiModelOptions(configuration);
+        services.AddImageProcessing(configuration);
+        services.AddSingleton<SourceUploads>();
         services.AddSingleton(TimeProvider.System);
         services.AddBlobStore();
         services.AddJobStore();

@@ -107,6 +107,17 @@ public static class GeminiImageModels
     /// <summary>The catalogue entry of a current model, or null for one the catalogue does not know (or a retired one).</summary>
     public static GeminiImageModel? Find(string model) => Current.FirstOrDefault(m => m.Id == model);
 
+    /// <summary>The rules <paramref name="model"/> is held to: its catalogue entry, or for a model the catalogue does not
+    /// know (a newer one allowed by configuration) the common aspect ratios and 1K, 2K and 4K, which every current model
+    /// but the lite one accepts.</summary>
+    public static GeminiImageModel RulesOf(string model) =>
+        Find(model) ?? new GeminiImageModel(model, CommonAspectRatios, UncataloguedSizes, new Dictionary<string, int>(StringComparer.Ordinal));
+
+    /// <summary>Every <c>imageSize</c> value some model accepts, smallest first; see <see cref="LongEdge"/>.</summary>
+    public static readonly IReadOnlyList<string> ImageSizes = ["512", "1K", "2K", "4K"];
+
+    private static readonly IReadOnlyList<string> UncataloguedSizes = ["1K", "2K", "4K"];
+
     /// <summary>Nominal long edge in pixels of an <c>imageSize</c> value: 512, 1K = 1024, 2K = 2048, 4K = 4096; null for
     /// anything else (Google itself rejects lowercase <c>1k</c>).</summary>
     public static int? LongEdge(string imageSize) => imageSize switch

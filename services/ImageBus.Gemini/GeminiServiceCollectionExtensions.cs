@@ -17,18 +17,12 @@ public static class GeminiServiceCollectionExtensions
     /// <see cref="TimeProvider"/> (<see cref="TimeProvider.System"/> unless one is registered).</summary>
     public static IServiceCollection AddGeminiClient(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GeminiOptions>()
-            .Bind(configuration.GetSection(GeminiOptions.Section))
+        services.AddGeminiModelOptions(configuration)
             .PostConfigure(o =>
             {
                 if (string.IsNullOrWhiteSpace(o.ApiKey))
                 {
                     o.ApiKey = Environment.GetEnvironmentVariable(GeminiOptions.ApiKeyVariable);
-                }
-
-                if (o.AllowedModels.Count == 0)
-                {
-                    o.AllowedModels.AddRange(GeminiImageModels.CurrentIds);
                 }
             })
             .ValidateDataAnnotations()
@@ -48,6 +42,21 @@ public static class GeminiServiceCollectionExtensions
         services.AddTransient<GeminiImageGenerator>();
         return services;
     }
+
+    /// <summary>Binds <see cref="GeminiOptions"/> from section <c>Gemini</c> with <see cref="GeminiOptions.AllowedModels"/>
+    /// defaulting to the current image models, unvalidated: for services that only need to know which models jobs may ask
+    /// for (the gateway and the orchestrator check submissions against the same settings the workers call with) and
+    /// never call Gemini, so need no key.</summary>
+    public static OptionsBuilder<GeminiOptions> AddGeminiModelOptions(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddOptions<GeminiOptions>()
+            .Bind(configuration.GetSection(GeminiOptions.Section))
+            .PostConfigure(o =>
+            {
+                if (o.AllowedModels.Count == 0)
+                {
+                    o.AllowedModels.AddRange(GeminiImageModels.CurrentIds);
+                }
+            });
 
     /// <summary>Runs <see cref="GeminiModelCheck"/> with the registered client and options; call it before the host
     /// starts, so a wrong key or model stops the service before it takes any work.</summary>

@@ -18,6 +18,11 @@ public sealed class ImagingOptions
     [Range(1, long.MaxValue)]
     public long MaxInputPixels { get; set; } = 40_000_000;
 
+    /// <summary>Largest source image (edit/enhance items) in bytes: what the gateway accepts as an upload and the worker
+    /// downloads from a URL, one setting so that both refuse the same images.</summary>
+    [Range(1, 100 * 1024 * 1024)]
+    public int SourceImageMaxBytes { get; set; } = 20 * 1024 * 1024;
+
     /// <summary>Edge of the square, cover-cropped JPEG thumbnail.</summary>
     [Range(16, 4096)]
     public int ThumbnailSize { get; set; } = 256;

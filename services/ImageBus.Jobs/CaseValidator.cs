@@ -1,4 +1,6 @@
 using ImageBus.Contracts;
+using ImageBus.Gemini;
+using ImageBus.Storage;
 
 namespace ImageBus.Jobs;
 
@@ -12,7 +14,9 @@ public sealed record ValidationError(string Field, string Message)
 /// can fix them in one go. Shared by the gateway (400) and the orchestrator (rejection event).</summary>
 public static class CaseValidator
 {
-    public static IReadOnlyList<ValidationError> Validate(GenerateCaseImages command, JobOptions options)
+    /// <param name="models">The Gemini model settings the workers call with: which models a job may ask for, and the
+    /// default one.</param>
+    public static IReadOnlyList<ValidationError> Validate(GenerateCaseImages command, JobOptions options, GeminiOptions models)
     {
         var errors = new List<ValidationError>();
         if (command.JobId == Guid.Empty)
@@ -47,12 +51,21 @@ public static class CaseValidator
             errors.Add(new("webhookEvents", $"'{type}' is not one of {string.Join(", ", WebhookEventTypes.FilterNames)}"));
         }
 
-        ValidateItems(errors, command.Items, options);
+        var model = command.Model ?? models.Model;
+        var allowed = models.IsAllowed(model);
+        if (!allowed)
+        {
+            errors.Add(new("model", $"'{model}' is not one of {string.Join(", ", models.UsableModels)}"));
+        }
+
+        // Against a model that may not be used its rules would only add noise.
+        ValidateItems(errors, command, options, allowed ? GeminiImageModels.RulesOf(model) : null);
         return errors;
     }
 
-    static void ValidateItems(List<ValidationError> errors, IReadOnlyList<CaseImageItem>? items, JobOptions options)
+    static void ValidateItems(List<ValidationError> errors, GenerateCaseImages command, JobOptions options, GeminiImageModel? rules)
     {
+        var items = command.Items;
         if (items is null || items.Count == 0)
         {
             errors.Add(new("items", "must list at least one image"));
@@ -82,15 +95,64 @@ public static class CaseValidator
 
             Require(errors, $"{path}.name", item.Name);
             ValidateKindAndPrompt(errors, path, item, options);
-            if (item.AspectRatio is { } ratio && !AspectRatios.All.Contains(ratio))
+            ValidateImageConfig(errors, path, item, options, rules);
+            ValidateSource(errors, path, item, command.TenantId ?? "");
+        }
+    }
+
+    /// <summary>The aspect ratio and enhancement tier, each against every model's values first and then the job's model.</summary>
+    static void ValidateImageConfig(List<ValidationError> errors, string path, CaseImageItem item, JobOptions options, GeminiImageModel? rules)
+    {
+        if (item.AspectRatio is { } ratio)
+        {
+            if (!AspectRatios.All.Contains(ratio))
             {
                 errors.Add(new($"{path}.aspectRatio", $"'{ratio}' is not one of {string.Join(", ", AspectRatios.All)}"));
             }
-
-            if (item.SourceImageUrl is { } source && !IsHttpUrl(source))
+            else if (rules?.Check(ratio, null) is { } problem)
             {
-                errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
+                errors.Add(new($"{path}.aspectRatio", problem.Message));
             }
+        }
+
+        if (item.ImageSize is { } tier)
+        {
+            if (GeminiImageModels.LongEdge(tier) is not { } edge)
+            {
+                errors.Add(new($"{path}.imageSize", $"'{tier}' is not one of {string.Join(", ", GeminiImageModels.ImageSizes)}"));
+            }
+            else if (rules?.Check(null, tier) is { } problem)
+            {
+                errors.Add(new($"{path}.imageSize", problem.Message));
+            }
+            else if (edge > options.MaxImageSize)
+            {
+                errors.Add(new($"{path}.imageSize", $"'{tier}' makes {edge}-pixel images, over the limit of {options.MaxImageSize} pixels"));
+            }
+        }
+    }
+
+    static void ValidateSource(List<ValidationError> errors, string path, CaseImageItem item, string tenantId)
+    {
+        if (item.SourceImageUrl is { } source && !IsHttpUrl(source))
+        {
+            errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
+        }
+
+        if (item.SourceImageKey is not { } key)
+        {
+            return;
+        }
+
+        if (item.SourceImageUrl is not null)
+        {
+            errors.Add(new($"{path}.sourceImageKey", "give either sourceImageUrl or sourceImageKey, not both"));
+        }
+
+        // The key is read from the blob store as it stands: it must be one of the tenant's own uploads.
+        if (!BlobKeys.IsUploadOf(tenantId, key))
+        {
+            errors.Add(new($"{path}.sourceImageKey", $"must be an upload of the tenant (a key under {BlobKeys.UploadPrefix(tenantId)})"));
         }
     }
 

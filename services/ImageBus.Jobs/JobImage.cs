@@ -19,6 +19,12 @@ public sealed class JobImage
 
     /// <summary>The image to edit or enhance, as the case gave it; the worker fetches it for every attempt.</summary>
     public string? SourceImageUrl { get; set; }
+
+    /// <summary>Or the blob key of the image uploaded with the case, which the worker reads for every attempt.</summary>
+    public string? SourceImageKey { get; set; }
+
+    /// <summary>The enhancement tier the case asked for (<c>512</c>, <c>1K</c>, <c>2K</c>, <c>4K</c>), if any.</summary>
+    public string? ImageSize { get; set; }
     public int Width { get; set; }
     public int Height { get; set; }
 
@@ -70,7 +76,7 @@ public sealed class JobImage
     }
 
     /// <summary>The item as the workers get it: everything the case asked for this image.</summary>
-    public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio, SourceImageUrl);
+    public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio, SourceImageUrl, ImageSize, SourceImageKey);
 
     public ImageResult ToResult() => new(
         ItemId, Kind, Status, Attempt, Location,

@@ -17,8 +17,9 @@ public sealed class JobOptions
     [Range(64, 4096)]
     public int MinImageSize { get; set; } = 128;
 
+    /// <summary>Also caps an item's enhancement tier: 4096 lets the 4K tier through.</summary>
     [Range(64, 8192)]
-    public int MaxImageSize { get; set; } = 2048;
+    public int MaxImageSize { get; set; } = 4096;
 
     [Range(1, 10_000)]
     public int MaxPromptLength { get; set; } = 4000;

@@ -15,6 +15,9 @@ public sealed class JobState : SagaStateMachineInstance
     public string TenantId { get; set; } = "";
     public string CaseId { get; set; } = "";
     public int ImageSize { get; set; }
+
+    /// <summary>The Gemini model of every image: the case's, or the default model when the job was taken on.</summary>
+    public string? Model { get; set; }
     public string? WebhookUrl { get; set; }
 
     /// <summary>The webhook event types the job's own webhook wants; all when null.</summary>

@@ -66,3 +66,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS ux_job_requests_idempotency ON job_requests (t
 
 -- Columns added after the tables above first shipped: ADD COLUMN IF NOT EXISTS keeps older databases current.
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS source_image_url text NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS source_image_key text NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS image_size text NULL;
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model text NULL;

@@ -1,3 +1,4 @@
+using ImageBus.Gemini;
 using ImageBus.Orchestrator.Jobs;
 using ImageBus.Orchestrator.Tenants;
 using ImageBus.ServiceDefaults;
@@ -17,6 +18,7 @@ public static class OrchestratorExtensions
     public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<JobOptions>(JobOptions.Section);
+        services.AddGeminiModelOptions(configuration);
         services.AddValidatedOptions<SweeperOptions>(SweeperOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddJobStore();

@@ -9,6 +9,22 @@ public static class BlobKeys
     public static string ForImage(string tenantId, Guid jobId, string itemId, int attempt, string variant) =>
         $"{Segment(tenantId)}/{jobId:N}/{Segment(itemId)}/attempt-{attempt}/{Segment(variant)}";
 
+    /// <summary>A new key for a source image uploaded with a case: a random id under <see cref="UploadPrefix"/>, so two
+    /// uploads never share a key and no key can be guessed from another. Image keys never collide with it: their second
+    /// segment is a job id.</summary>
+    public static string ForUpload(string tenantId) => $"{UploadPrefix(tenantId)}{Guid.NewGuid():N}";
+
+    /// <summary>Where a tenant's uploads are: <c>{tenant}/uploads/</c>.</summary>
+    public static string UploadPrefix(string tenantId) => $"{Segment(tenantId)}/uploads/";
+
+    /// <summary>Whether <paramref name="key"/> is one of <see cref="ForUpload"/>'s keys for <paramref name="tenantId"/>:
+    /// the prefix and one id, nothing that could lead elsewhere.</summary>
+    public static bool IsUploadOf(string tenantId, string key)
+    {
+        var prefix = UploadPrefix(tenantId);
+        return key.StartsWith(prefix, StringComparison.Ordinal) && Guid.TryParseExact(key[prefix.Length..], "N", out _);
+    }
+
     static string Segment(string value)
     {
         var builder = new StringBuilder(value.Length);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using ImageBus.FakeGemini;
 using ImageBus.Gemini.Wire;
@@ -266,8 +267,28 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
             await Task.Delay(logged is null ? 50 : 0);
         }
 
+        Assert.NotNull(logged);
         Assert.Equal(new FakeRequest("POST", $"/v1beta/models/{GeminiImageModels.Flash31}:generateContent", "v1beta",
-            GeminiImageModels.Flash31, "[fake:error=503]", 503, prompt), logged);
+            GeminiImageModels.Flash31, "[fake:error=503]", 503, prompt, logged.InlineData), logged);
+        Assert.Empty(logged.InlineData);
+    }
+
+    [Fact]
+    public async Task The_request_log_records_the_hash_of_each_source_image_sent()
+    {
+        var prompt = FakeGeminiFixture.Prompt();
+        byte[] source = [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3];
+
+        await fake.Client().GenerateImageAsync(new GeminiImageRequest(prompt, SourceImage: source, SourceMimeType: "image/png"), default);
+
+        FakeRequest? logged = null;
+        for (var tries = 0; tries < 100 && logged is null; tries++)
+        {
+            logged = fake.Requests.GenerateContent.SingleOrDefault(r => r.Prompt == prompt);
+            await Task.Delay(logged is null ? 50 : 0);
+        }
+
+        Assert.Equal([new FakeInlineData("image/png", source.Length, Convert.ToHexString(SHA256.HashData(source)))], logged!.InlineData);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
 using ImageBus.Contracts;
+using ImageBus.Gemini;
 using ImageBus.Orchestrator.Jobs;
 using ImageBus.Orchestrator.Tenants;
 using ImageBus.Jobs;
 using MassTransit;
 using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using JobStateMachine = ImageBus.Orchestrator.Jobs.JobStateMachine;
@@ -54,9 +56,12 @@ public sealed class JobHarness : IAsyncDisposable
 
     /// <param name="options">Changes to the orchestrator's <see cref="JobOptions"/> (defaults otherwise).</param>
     /// <param name="configure">More registrations on the same bus, e.g. a fake worker.</param>
-    public static async Task<JobHarness> Start(Action<JobOptions>? options = null, Action<IBusRegistrationConfigurator>? configure = null)
+    /// <param name="settings">Configuration the orchestrator reads besides, e.g. <c>Gemini:AllowedModels:0</c>.</param>
+    public static async Task<JobHarness> Start(
+        Action<JobOptions>? options = null, Action<IBusRegistrationConfigurator>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var services = new ServiceCollection();
+        services.AddGeminiModelOptions(new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
         services.AddSingleton(new FakeTimeProvider(Now));
         services.AddSingleton<TimeProvider>(provider => provider.GetRequiredService<FakeTimeProvider>());
         services.AddOptions<JobOptions>().Configure(o => options?.Invoke(o));

@@ -1,4 +1,5 @@
 using ImageBus.Orchestrator.Tenants;
+using ImageBus.Gemini;
 using ImageBus.Jobs;
 using ImageBus.Persistence;
 using ImageBus.Messaging.Sagas;
@@ -39,10 +40,12 @@ sealed class SagaHost : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton(Options.Create(options ?? new JobOptions()));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{PersistenceExtensions.ConnectionStringName}"] = database.ConnectionString,
-        }).Build());
+        }).Build();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddGeminiModelOptions(configuration);
         services.AddJobStore();
         services.AddOwnedDbContext<TenantSlotsDbContext>(OwnedSchema.Of<TenantSlotsDbContext>());
         services.AddMassTransitTestHarness(x =>

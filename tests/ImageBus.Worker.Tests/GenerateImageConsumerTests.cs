@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
 using ImageBus.Contracts;
+using ImageBus.FakeGemini;
+using ImageBus.Gemini;
 using ImageBus.Imaging;
 using ImageBus.Storage;
 using ImageBus.Worker.Generation;
@@ -125,6 +128,58 @@ public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFi
 
         // FakeGemini paints from everything it was sent: same prompt, different source, different picture.
         Assert.Equal(3, outputs.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task An_uploaded_source_image_is_read_from_the_blob_store_and_goes_to_gemini_as_it_is()
+    {
+        var key = BlobKeys.ForUpload("tenant-a");
+        await services.GetRequiredService<IBlobStore>().PutAsync(key, WorkerFixture.BluePng, "image/png", default);
+        var command = WorkerFixture.Command($"restore {Guid.NewGuid():N}");
+        command = command with { Item = command.Item with { SourceImageKey = key } };
+
+        Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+
+        var call = Assert.Single(fixture.GeminiRequests.GenerateContent, r => r.Prompt == command.Item.Prompt);
+        Assert.Equal([new FakeInlineData("image/png", WorkerFixture.BluePng.Length, Convert.ToHexString(SHA256.HashData(WorkerFixture.BluePng)))],
+            call.InlineData);
+    }
+
+    [Fact]
+    public async Task A_missing_upload_fails_the_image_before_gemini_is_called()
+    {
+        var command = WorkerFixture.Command("restore it [fake:error=500]");
+        command = command with { Item = command.Item with { SourceImageKey = BlobKeys.ForUpload("tenant-a") } };
+
+        var failed = Assert.IsType<ImageGenerationFailed>(await WorkerFixture.ProcessAsync(harness, command));
+
+        Assert.Equal((WorkerErrorCodes.SourceImageInvalid, false, 0), (failed.ErrorCode, failed.Transient, failed.Calls));
+    }
+
+    [Fact]
+    public async Task The_job_s_model_makes_the_image_and_prices_it()
+    {
+        var command = WorkerFixture.Command($"a harbour {Guid.NewGuid():N}") with { Model = GeminiImageModels.Pro3 };
+
+        var generated = Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+
+        Assert.Equal((GeminiImageModels.Pro3, WorkerFixture.Pro3PricePerImage), (generated.Model, generated.EstimatedCostUsd));
+        Assert.Equal(GeminiImageModels.Pro3, Assert.Single(fixture.GeminiRequests.GenerateContent, r => r.Prompt == command.Item.Prompt).Model);
+    }
+
+    [Theory]
+    [InlineData(null, 1290)]
+    [InlineData("512", 747)]
+    public async Task An_item_s_tier_is_the_image_size_asked_of_gemini(string? tier, int outputTokens)
+    {
+        var command = WorkerFixture.Command("a lighthouse, small");
+        command = command with { Item = command.Item with { ImageSize = tier } };
+
+        var generated = Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
+
+        // FakeGemini bills Google's published 747 output tokens for a 512 image of 3.1 Flash Image, 1290 for a size
+        // without a published figure (1K): a 512x288 image is asked at 1K unless its item asks for the 512 tier.
+        Assert.Equal(outputTokens, generated.CandidatesTokens);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using ImageBus.Contracts;
+using ImageBus.FakeGemini;
 using ImageBus.Gemini;
 using ImageBus.Jobs;
 using ImageBus.Persistence;
@@ -24,6 +25,9 @@ public sealed class WorkerFixture : IAsyncLifetime
 {
     public const string Model = GeminiImageModels.Default;
     public const decimal PricePerImage = 0.04m;
+
+    /// <summary>What an image of <see cref="GeminiImageModels.Pro3"/> costs here, apart from the default model's price.</summary>
+    public const decimal Pro3PricePerImage = 0.13m;
     public const int SourceImageMaxBytes = 4096;
 
     /// <summary>8x8 PNGs, one red and one blue.</summary>
@@ -38,6 +42,9 @@ public sealed class WorkerFixture : IAsyncLifetime
     public TestDatabase Database { get; private set; } = null!;
     public string StorageRoot { get; } = Directory.CreateTempSubdirectory("imagebus-worker-tests-").FullName;
     public string SourcesUrl { get; private set; } = "";
+
+    /// <summary>What FakeGemini was asked.</summary>
+    public FakeRequests GeminiRequests => fakeGemini!.Services.GetRequiredService<FakeRequests>();
 
     public async Task InitializeAsync()
     {
@@ -77,10 +84,11 @@ public sealed class WorkerFixture : IAsyncLifetime
             ["Gemini:BaseBackoff"] = "00:00:00",
             ["Gemini:MaxBackoff"] = "00:00:00",
             [$"Gemini:Prices:{Model}:PerImage"] = PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"Gemini:Prices:{GeminiImageModels.Pro3}:PerImage"] = Pro3PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage:Root"] = StorageRoot,
             ["OutboundAddresses:AllowedHosts:0"] = "127.0.0.1/32",
             ["Worker:RequestsPerMinute"] = "100000",
-            ["Worker:SourceImageMaxBytes"] = SourceImageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Imaging:SourceImageMaxBytes"] = SourceImageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);

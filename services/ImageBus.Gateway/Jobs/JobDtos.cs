@@ -2,16 +2,36 @@ using ImageBus.Contracts;
 
 namespace ImageBus.Gateway.Jobs;
 
-/// <summary>Body of <c>POST /v1/jobs</c>.</summary>
+/// <summary>Body of <c>POST /v1/jobs</c> as JSON, or its <c>job</c> part as <c>multipart/form-data</c>; the fields of
+/// <see cref="GenerateCaseImages"/>.</summary>
 public sealed record SubmitJobRequest(
     string TenantId,
     string CaseId,
-    IReadOnlyList<CaseImageItem> Items,
+    IReadOnlyList<SubmitJobItem> Items,
     int? ImageSize = null,
     string? WebhookUrl = null,
     string? IdempotencyKey = null,
     int? DeadlineSeconds = null,
-    IReadOnlyList<string>? WebhookEvents = null);
+    IReadOnlyList<string>? WebhookEvents = null,
+    string? Model = null);
+
+/// <summary>One image of a <see cref="SubmitJobRequest"/>: the fields of <see cref="CaseImageItem"/>, except that a
+/// source image sent along is named by its file part (<see cref="SourceImageUpload"/>); its blob key is the gateway's
+/// to give, never the caller's.</summary>
+public sealed record SubmitJobItem(
+    string ItemId,
+    string Kind,
+    string Name,
+    string? Description = null,
+    string? Prompt = null,
+    string? AspectRatio = null,
+    string? SourceImageUrl = null,
+    string? ImageSize = null,
+    string? SourceImageUpload = null)
+{
+    public CaseImageItem ToCaseItem(string? sourceImageKey) =>
+        new(ItemId, Kind, Name, Description, Prompt, AspectRatio, SourceImageUrl, ImageSize, sourceImageKey);
+}
 
 /// <summary>Answer of <c>POST /v1/jobs</c>: where to follow the job.</summary>
 public sealed record JobAcceptedResponse(Guid JobId, string Status, string StatusUrl);
@@ -20,11 +40,13 @@ public sealed record JobAcceptedResponse(Guid JobId, string Status, string Statu
 public sealed record CancelJobRequest(string? Reason = null);
 
 /// <summary>Answer of <c>GET /v1/jobs/{id}</c>.</summary>
+/// <param name="Model">The Gemini model of the job's images; null until the orchestrator has taken the job on.</param>
 public sealed record JobStatusResponse(
     Guid JobId,
     string TenantId,
     string CaseId,
     string Status,
+    string? Model,
     JobCounts Counts,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,

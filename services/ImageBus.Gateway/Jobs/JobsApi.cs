@@ -1,9 +1,12 @@
+using System.Text.Json;
 using ImageBus.Contracts;
+using ImageBus.Gemini;
 using ImageBus.Jobs;
 using ImageBus.Persistence;
 using ImageBus.Storage;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,10 +16,16 @@ namespace ImageBus.Gateway.Jobs;
 /// <summary>The jobs API: submit a case, follow its job, fetch its images.</summary>
 public static class JobsApi
 {
+    /// <summary>The part of a multipart submission that holds the job's JSON.</summary>
+    public const string JobPart = "job";
+
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs");
-        jobs.MapPost("/", Submit).WithName("SubmitJob");
+        // One path, two bodies: routing picks the endpoint by the request's content type.
+        jobs.MapPost("/", SubmitJson).WithName("SubmitJob");
+        // Callers are services with keys, not browsers with cookies: no antiforgery token to check.
+        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery();
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
         jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage");
         jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob");
@@ -24,63 +33,107 @@ public static class JobsApi
         return jobs;
     }
 
-    /// <summary>Accepts a case: records it, publishes <see cref="GenerateCaseImages"/>, answers 202.</summary>
-    static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Submit(
-        SubmitJobRequest request,
-        IDbContextFactory<JobsDbContext> contexts,
-        IPublishEndpoint publisher,
-        IOptions<JobOptions> options,
-        TimeProvider clock,
-        HttpContext httpContext,
-        ILogger<SubmitJobRequest> logger,
-        CancellationToken cancellationToken)
+    /// <summary>Accepts a case as JSON.</summary>
+    static Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> SubmitJson(
+        SubmitJobRequest request, [AsParameters] Submission submission, CancellationToken cancellationToken) =>
+        Submit(request, files: null, submission, cancellationToken);
+
+    /// <summary>Accepts a case as <c>multipart/form-data</c>: the JSON in part <see cref="JobPart"/> (a field or a file),
+    /// the source images its items name in file parts of their own.</summary>
+    static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> SubmitForm(
+        IFormCollection form, IOptions<HttpJsonOptions> json, [AsParameters] Submission submission, CancellationToken cancellationToken)
     {
-        var idempotencyKey = request.IdempotencyKey ?? httpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        var jobId = !string.IsNullOrWhiteSpace(idempotencyKey) && !string.IsNullOrWhiteSpace(request.TenantId)
-            ? JobIds.ForIdempotencyKey(request.TenantId, idempotencyKey)
+        var text = form.TryGetValue(JobPart, out var field) ? field.ToString()
+            : form.Files.GetFile(JobPart) is { } file ? await ReadTextAsync(file, cancellationToken)
+            : null;
+        if (text is null)
+        {
+            return Invalid([new(JobPart, $"is required: the job's JSON as a field or file part named {JobPart}")]);
+        }
+
+        SubmitJobRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<SubmitJobRequest>(text, json.Value.SerializerOptions);
+        }
+        catch (JsonException exception)
+        {
+            return Invalid([new(JobPart, $"is not a job's JSON: {exception.Message}")]);
+        }
+
+        return request is null
+            ? Invalid([new(JobPart, "is not a job's JSON: null")])
+            : await Submit(request, form.Files, submission, cancellationToken);
+    }
+
+    /// <summary>Accepts a case: checks it and its uploads, stores the uploads, records the case, publishes
+    /// <see cref="GenerateCaseImages"/>, answers 202.</summary>
+    static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Submit(
+        SubmitJobRequest request, IFormFileCollection? files, Submission submission, CancellationToken cancellationToken)
+    {
+        var tenantId = request.TenantId ?? "";
+        var idempotencyKey = request.IdempotencyKey ?? submission.Http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        var jobId = !string.IsNullOrWhiteSpace(idempotencyKey) && !string.IsNullOrWhiteSpace(tenantId)
+            ? JobIds.ForIdempotencyKey(tenantId, idempotencyKey)
             : NewId.NextGuid();
+        var items = request.Items ?? [];
+        var uploads = await submission.Uploads.CheckAsync(tenantId, items, files, cancellationToken);
         var command = new GenerateCaseImages(
-            jobId, request.TenantId, request.CaseId, request.Items ?? [], request.ImageSize, request.WebhookUrl,
-            idempotencyKey, request.DeadlineSeconds, request.WebhookEvents);
-        var errors = CaseValidator.Validate(command, options.Value);
+            jobId, tenantId, request.CaseId,
+            // A null item stays null, for the validator to report.
+            [.. items.Select(item => item?.ToCaseItem(uploads.KeyOf(item))!)],
+            request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
+        var errors = CaseValidator.Validate(command, submission.Options.Value, submission.Models.Value).Concat(uploads.Errors).ToList();
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(
-                errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-                title: "The case is not valid.");
+            return Invalid(errors);
         }
 
         var statusUrl = $"/v1/jobs/{command.JobId}";
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var db = await submission.Contexts.CreateDbContextAsync(cancellationToken);
         if (await db.JobRequests.AnyAsync(r => r.JobId == command.JobId, cancellationToken))
         {
-            // The same tenant and idempotency key: the job that request made, not a second one.
+            // The same tenant and idempotency key: the job that request made, not a second one (nor its uploads again).
             return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
         }
 
+        // Before the case is recorded: a case whose images the worker cannot read must never be published.
+        await submission.Uploads.StoreAsync(uploads, cancellationToken);
         var accepted = new JobRequest
         {
             JobId = command.JobId, TenantId = command.TenantId, CaseId = command.CaseId,
-            ItemCount = command.Items.Count, IdempotencyKey = idempotencyKey, AcceptedAt = clock.GetUtcNow(),
+            ItemCount = command.Items.Count, IdempotencyKey = idempotencyKey, AcceptedAt = submission.Clock.GetUtcNow(),
         };
         db.JobRequests.Add(accepted);
         await db.SaveChangesAsync(cancellationToken);
         try
         {
-            await publisher.Publish(command, cancellationToken);
+            await submission.Publisher.Publish(command, cancellationToken);
         }
         catch (Exception exception)
         {
             // Nothing will ever process a job whose command was not published: forget it and say so.
-            logger.LogError(exception, "Could not publish job {JobId} of case {CaseId}", command.JobId, command.CaseId);
+            submission.Logger.LogError(exception, "Could not publish job {JobId} of case {CaseId}", command.JobId, command.CaseId);
             db.JobRequests.Remove(accepted);
             await db.SaveChangesAsync(CancellationToken.None);
             return TypedResults.Problem("The message bus is unavailable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        logger.LogInformation("Accepted job {JobId} of case {CaseId} for tenant {TenantId} with {ItemCount} images",
-            command.JobId, command.CaseId, command.TenantId, command.Items.Count);
+        submission.Logger.LogInformation(
+            "Accepted job {JobId} of case {CaseId} for tenant {TenantId} with {ItemCount} images ({UploadCount} uploaded source images)",
+            command.JobId, command.CaseId, command.TenantId, command.Items.Count, uploads.ByPart.Count);
         return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
+    }
+
+    static ValidationProblem Invalid(IEnumerable<ValidationError> errors) =>
+        TypedResults.ValidationProblem(
+            errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+            title: "The case is not valid.");
+
+    static async Task<string> ReadTextAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(file.OpenReadStream());
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     static async Task<Results<Ok<JobStatusResponse>, NotFound>> GetStatus(
@@ -98,7 +151,7 @@ public static class JobsApi
         return request is null
             ? TypedResults.NotFound()
             : TypedResults.Ok(new JobStatusResponse(
-                request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted,
+                request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted, null,
                 new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, null, null, null, []));
     }
 
@@ -157,7 +210,7 @@ public static class JobsApi
     }
 
     static JobStatusResponse ToResponse(JobState job) => new(
-        job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
+        job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
         job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
@@ -165,3 +218,14 @@ public static class JobsApi
             i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd,
             i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At)).ToList())).ToList());
 }
+
+/// <summary>What both forms of submission need, bound from services by <c>[AsParameters]</c>.</summary>
+sealed record Submission(
+    IDbContextFactory<JobsDbContext> Contexts,
+    IPublishEndpoint Publisher,
+    IOptions<JobOptions> Options,
+    IOptions<GeminiOptions> Models,
+    SourceUploads Uploads,
+    TimeProvider Clock,
+    HttpContext Http,
+    ILogger<SubmitJobRequest> Logger);

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using ImageBus.Contracts;
+using ImageBus.Gemini;
 using ImageBus.Orchestrator.Tenants;
 using ImageBus.Jobs;
 using MassTransit;
@@ -16,9 +17,9 @@ namespace ImageBus.Orchestrator.Jobs;
 /// </summary>
 public sealed class JobStateMachine : MassTransitStateMachine<JobState>
 {
-    public JobStateMachine(IOptions<JobOptions> options, TimeProvider clock)
+    public JobStateMachine(IOptions<JobOptions> options, IOptions<GeminiOptions> models, TimeProvider clock)
     {
-        var jobs = new JobTransitions(options.Value, clock);
+        var jobs = new JobTransitions(options.Value, models.Value, clock);
 
         InstanceState(j => j.CurrentState);
 

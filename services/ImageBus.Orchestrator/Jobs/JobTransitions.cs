@@ -1,4 +1,5 @@
 using ImageBus.Contracts;
+using ImageBus.Gemini;
 using ImageBus.Jobs;
 using ImageBus.Messaging;
 using MassTransit;
@@ -7,7 +8,7 @@ namespace ImageBus.Orchestrator.Jobs;
 
 /// <summary>What each transition of <see cref="JobStateMachine"/> does to the job and which events
 /// it reports; kept apart from the machine's wiring so each step reads on its own.</summary>
-sealed class JobTransitions(JobOptions options, TimeProvider clock)
+sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvider clock)
 {
     /// <summary>Takes the case on, or records why it cannot be (in <see cref="JobState.FailureReason"/>).</summary>
     public void Accept(JobState job, GenerateCaseImages command)
@@ -19,11 +20,13 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
         job.WebhookEvents = command.WebhookEvents?.ToList();
         job.IdempotencyKey = command.IdempotencyKey;
         job.ImageSize = command.ImageSize ?? options.DefaultImageSize;
+        // Settled now, so that every image of the job is made by the model its case was checked against.
+        job.Model = command.Model ?? models.Model;
         job.CreatedAt = now;
         job.UpdatedAt = now;
         job.DeadlineAt = now + Deadline(command.DeadlineSeconds);
 
-        var errors = CaseValidator.Validate(WithSagaId(command, job), options);
+        var errors = CaseValidator.Validate(WithSagaId(command, job), options, models);
         if (errors.Count > 0)
         {
             job.ValidationErrors = [.. errors.Select(e => e.ToString())];
@@ -34,7 +37,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
 
         job.Images = command.Items.Select((item, position) =>
         {
-            var (width, height) = ImageDimensions.For(item.AspectRatio, job.ImageSize);
+            var (width, height) = ImageDimensions.For(item.AspectRatio, ImageDimensions.LongEdge(item, job.ImageSize));
             return new JobImage
             {
                 JobId = job.CorrelationId,
@@ -46,6 +49,8 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
                 Prompt = item.Prompt,
                 AspectRatio = item.AspectRatio ?? AspectRatios.Square,
                 SourceImageUrl = item.SourceImageUrl,
+                SourceImageKey = item.SourceImageKey,
+                ImageSize = item.ImageSize,
                 Width = width,
                 Height = height,
                 Status = ImageStatuses.Queued,
@@ -108,7 +113,7 @@ sealed class JobTransitions(JobOptions options, TimeProvider clock)
             image.DispatchedAt = now;
             image.Dispatches++;
             await endpoint.Send(new GenerateImage(
-                job.CorrelationId, job.TenantId, job.CaseId, image.ToItem(), image.Width, image.Height, image.Attempt),
+                job.CorrelationId, job.TenantId, job.CaseId, image.ToItem(), image.Width, image.Height, image.Attempt, job.Model),
                 context.CancellationToken);
         }
     }

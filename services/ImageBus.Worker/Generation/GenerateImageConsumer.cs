@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker.Generation;
 
-/// <summary>Generates one image: skip it if the job was cancelled, fetch the source image if the item edits one,
+/// <summary>Generates one image: skip it if the job was cancelled, fetch the source image if the item edits one (a URL or an upload),
 /// Gemini → check and cover-resize → JPEG, WebP and thumbnail in the blob store → <see cref="ImageGenerated"/> with
 /// the tokens and estimated cost. A failure Gemini, the source image or the image reports is answered with
 /// <see cref="ImageGenerationFailed"/>; anything else is retried by the endpoint and then faulted.</summary>
@@ -25,6 +25,9 @@ public sealed class GenerateImageConsumer(
 {
     /// <summary>A 200 whose bytes do not decode is asked for once more, then given up.</summary>
     const int DecodeAttempts = 2;
+
+    /// <summary>The long edge of Gemini's 1K size, the smallest one sent unasked.</summary>
+    const int OneKLongEdge = 1024;
 
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
@@ -49,7 +52,7 @@ public sealed class GenerateImageConsumer(
                 try
                 {
                     var processed = images.Process(generation.Image.Bytes, command.Width, command.Height);
-                    await Store(context, processed, generation.Image.ModelVersion, decodeAttempt, usage);
+                    await Store(context, processed, generation.Image, request.ImageSize, decodeAttempt, usage);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -73,18 +76,22 @@ public sealed class GenerateImageConsumer(
         }
     }
 
+    /// <summary>Fetches the source image once per attempt: Gemini's retries and the decode retry reuse the request.</summary>
     async Task<GeminiImageRequest> BuildRequestAsync(GenerateImage command, CancellationToken ct)
     {
-        var source = command.Item.SourceImageUrl is { } url ? await sourceImages.FetchAsync(url, ct) : null;
+        var source = await sourceImages.FetchAsync(command.Item, ct);
+        var model = command.Model ?? geminiOptions.Value.Model;
         return new GeminiImageRequest(
             prompts.Build(command.Item),
             command.Item.AspectRatio ?? AspectRatios.Square,
-            GeminiImageSize(Math.Max(command.Width, command.Height)),
+            command.Item.ImageSize ?? GeminiImageSize(model, Math.Max(command.Width, command.Height)),
             source?.Bytes,
-            source?.MimeType);
+            source?.MimeType,
+            model);
     }
 
-    async Task Store(ConsumeContext<GenerateImage> context, ProcessedImage processed, string modelVersion, int imagesBilled, GeminiUsage? usage)
+    async Task Store(
+        ConsumeContext<GenerateImage> context, ProcessedImage processed, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage)
     {
         var command = context.Message;
         string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
@@ -95,15 +102,14 @@ public sealed class GenerateImageConsumer(
         await blobs.PutAsync(Key("thumbnail.jpg"), processed.Thumbnail.Bytes, processed.Thumbnail.ContentType, context.CancellationToken);
         await blobs.PutAsync(imageKey, processed.Jpeg.Bytes, processed.Jpeg.ContentType, context.CancellationToken);
 
-        // Prices are configured under the model name we call; Gemini's answer may name a more precise version.
-        var configuredModel = geminiOptions.Value.Model;
-        var cost = costs.EstimateUsd(configuredModel, imagesBilled, usage);
+        // Prices are configured under the model name we called; Gemini's answer may name a more precise version.
+        var cost = costs.EstimateUsd(image.Model, imagesBilled, usage, imageSize);
         logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes, {TotalTokens} tokens, {CostUsd} USD) at {Location}",
             command.Item.ItemId, command.JobId, processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.Bytes.Length,
             usage?.TotalTokenCount, cost, blobs.Describe(imageKey));
         await context.Publish(new ImageGenerated(
             command.JobId, command.Item.ItemId, command.Attempt, imageKey, processed.Jpeg.Width, processed.Jpeg.Height,
-            processed.Jpeg.Bytes.Length, modelVersion is { Length: > 0 } ? modelVersion : configuredModel, clock.GetUtcNow(),
+            processed.Jpeg.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
             usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost));
     }
 
@@ -126,11 +132,8 @@ public sealed class GenerateImageConsumer(
             total.TotalTokenCount + call.TotalTokenCount),
     };
 
-    /// <summary>The smallest Gemini image size whose long edge covers the requested one.</summary>
-    static string GeminiImageSize(int longEdge) => longEdge switch
-    {
-        <= 1024 => "1K",
-        <= 2048 => "2K",
-        _ => "4K",
-    };
+    /// <summary>For an item that asks no tier: the smallest of the model's sizes from 1K up whose long edge covers the
+    /// output's. The 512 tier only when an item asks for it, as before items had tiers.</summary>
+    static string GeminiImageSize(string model, int longEdge) =>
+        GeminiImageModels.RulesOf(model).SmallestSizeCovering(Math.Max(longEdge, OneKLongEdge));
 }

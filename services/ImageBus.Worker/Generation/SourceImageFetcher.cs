@@ -1,5 +1,7 @@
-using ImageBus.Imaging;
+using ImageBus.Contracts;
 using ImageBus.Http;
+using ImageBus.Imaging;
+using ImageBus.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker.Generation;
@@ -15,12 +17,31 @@ public sealed class SourceImageException(string code, string message, bool isTra
     public bool IsTransient { get; } = isTransient;
 }
 
-/// <summary>Downloads the source image of an edit/enhance item (http or https only, at most
-/// <see cref="WorkerOptions.SourceImageMaxBytes"/>, within <see cref="WorkerOptions.SourceImageTimeout"/>) and
-/// checks it is a PNG, JPEG or WebP within the pixel limit before it goes to Gemini. Used as a typed HttpClient.</summary>
-public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, IOptions<WorkerOptions> options)
+/// <summary>Gets the source image of an edit/enhance item: reads an upload from the blob store, or downloads a URL (http or
+/// https only, at most <see cref="ImagingOptions.SourceImageMaxBytes"/>, within <see cref="WorkerOptions.SourceImageTimeout"/>),
+/// and checks it is a PNG, JPEG or WebP within the pixel limit before it goes to Gemini. Used as a typed HttpClient.</summary>
+public sealed class SourceImageFetcher(
+    HttpClient http, IBlobStore blobs, IImageProcessor images, IOptions<WorkerOptions> options, IOptions<ImagingOptions> imaging)
 {
-    public async Task<SourceImage> FetchAsync(string url, CancellationToken ct)
+    /// <summary>The item's source image, or null when it edits none.</summary>
+    public async Task<SourceImage?> FetchAsync(CaseImageItem item, CancellationToken ct) => item switch
+    {
+        { SourceImageKey: { } key } => await ReadUploadAsync(key, ct),
+        { SourceImageUrl: { } url } => await DownloadAsync(url, ct),
+        _ => null,
+    };
+
+    /// <summary>An upload the gateway checked and stored; checked again, as the store is not the gateway.</summary>
+    async Task<SourceImage> ReadUploadAsync(string key, CancellationToken ct)
+    {
+        await using var stream = await blobs.OpenReadAsync(key, ct)
+            ?? throw Invalid($"the uploaded source image {key} is not in the blob store");
+        using var bytes = new MemoryStream();
+        await stream.CopyToAsync(bytes, ct);
+        return Checked(bytes.ToArray(), $"the uploaded source image {key}");
+    }
+
+    async Task<SourceImage> DownloadAsync(string url, CancellationToken ct)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -40,8 +61,9 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
                 throw status is 408 or 429 || status >= 500 ? Unavailable(message) : Invalid(message);
             }
 
-            bytes = await HttpBodies.ReadAtMostAsync(response.Content, options.Value.SourceImageMaxBytes, deadline.Token)
-                ?? throw Invalid($"the source image {uri} is larger than {options.Value.SourceImageMaxBytes} bytes");
+            var maxBytes = imaging.Value.SourceImageMaxBytes;
+            bytes = await HttpBodies.ReadAtMostAsync(response.Content, maxBytes, deadline.Token)
+                ?? throw Invalid($"the source image {uri} is larger than {maxBytes} bytes");
         }
         catch (OperationCanceledException ex) when (deadline.Expired)
         {
@@ -57,19 +79,18 @@ public sealed class SourceImageFetcher(HttpClient http, IImageProcessor images, 
             throw Unavailable($"the source image {uri} could not be fetched: {ex.Message}", ex);
         }
 
+        return Checked(bytes, $"the source image {uri}");
+    }
+
+    SourceImage Checked(byte[] bytes, string what)
+    {
         try
         {
-            var info = images.Inspect(bytes);
-            return new SourceImage(bytes, info.Format switch
-            {
-                ImageFormat.Png => "image/png",
-                ImageFormat.Jpeg => "image/jpeg",
-                _ => "image/webp",
-            });
+            return new SourceImage(bytes, images.Inspect(bytes).ContentType);
         }
         catch (ImageProcessingException ex)
         {
-            throw Invalid($"the source image {uri} is not usable: {ex.Message}", ex);
+            throw Invalid($"{what} is not usable: {ex.Message}", ex);
         }
     }
 

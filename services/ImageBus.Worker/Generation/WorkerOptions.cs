@@ -18,10 +18,6 @@ public sealed class WorkerOptions
     [Range(1, 1_000_000)]
     public int RequestsPerMinute { get; set; } = 60;
 
-    /// <summary>Largest source image (edit/enhance items) the worker downloads.</summary>
-    [Range(1, 100 * 1024 * 1024)]
-    public int SourceImageMaxBytes { get; set; } = 20 * 1024 * 1024;
-
     /// <summary>Upper bound of one source image download, body included.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan SourceImageTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -37,24 +37,6 @@ sealed class JobLogContextFilter<T> : IFilter<ConsumeContext<T>>
 
 /// <summary>Carries the tenant of the message being consumed on to the messages sent or published meanwhile, so
 /// results that name only their job (<see cref="ImageGenerated"/>, …) still log their tenant.</summary>
-sealed class TenantHeader<T> : IFilter<SendContext<T>>, IFilter<PublishContext<T>>
-    where T : class
-{
-    public Task Send(SendContext<T> context, IPipe<SendContext<T>> next)
-    {
-        TenantHeader.Stamp(context);
-        return next.Send(context);
-    }
-
-    public Task Send(PublishContext<T> context, IPipe<PublishContext<T>> next)
-    {
-        TenantHeader.Stamp(context);
-        return next.Send(context);
-    }
-
-    public void Probe(ProbeContext context) => context.CreateFilterScope("tenantHeader");
-}
-
 static class TenantHeader
 {
     public const string Name = "ImageBus-TenantId";

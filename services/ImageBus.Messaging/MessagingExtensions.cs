@@ -36,8 +36,9 @@ public static class MessagingExtensions
                     h.Password(options.Password);
                 });
                 cfg.UseConsumeFilter(typeof(JobLogContextFilter<>), context);
-                cfg.UseSendFilter(typeof(TenantHeader<>), context);
-                cfg.UsePublishFilter(typeof(TenantHeader<>), context);
+                // Not scoped filters: the in-memory outbox sends after the consume scope is gone.
+                cfg.ConfigureSend(send => send.UseSendExecute(TenantHeader.Stamp));
+                cfg.ConfigurePublish(publish => publish.UseExecute(TenantHeader.Stamp));
                 cfg.ConfigureEndpoints(context);
             });
         });

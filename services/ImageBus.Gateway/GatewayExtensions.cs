@@ -7,6 +7,7 @@ using ImageBus.ServiceDefaults;
 using ImageBus.Jobs;
 using ImageBus.Webhooks;
 using ImageBus.Messaging;
+using ImageBus.Persistence;
 using ImageBus.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -28,6 +29,9 @@ public static class GatewayExtensions
         services.AddBlobStore();
         services.AddJobStore();
         services.AddWebhookStore();
+        // People wait on these answers: a connection a database restart dropped is tried again, not answered with 500.
+        services.RetryDroppedConnections<JobsDbContext>();
+        services.RetryDroppedConnections<WebhooksDbContext>();
         services.AddImageBusMessaging(_ => { });
         services.AddWebhookEndpointsApi();
         return services;

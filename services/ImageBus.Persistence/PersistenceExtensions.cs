@@ -41,6 +41,14 @@ public static class PersistenceExtensions
         return services;
     }
 
+    /// <summary>Retries <typeparamref name="TContext"/>'s queries and saves a few times within seconds when they meet a
+    /// connection the database dropped (a restart leaves the pool's idle connections dead) or a database still starting.
+    /// Only for contexts used without explicit transactions, which EF refuses under a retrying strategy.</summary>
+    public static IServiceCollection RetryDroppedConnections<TContext>(this IServiceCollection services)
+        where TContext : DbContext =>
+        services.ConfigureDbContext<TContext>(options =>
+            options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(3, TimeSpan.FromSeconds(1), errorCodesToAdd: null)));
+
     static string ConnectionString(IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName);

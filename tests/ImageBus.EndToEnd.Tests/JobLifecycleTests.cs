@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ImageBus.Contracts;
+using ImageBus.Messaging;
 using ImageBus.Testing;
 using Npgsql;
 using Xunit;
@@ -9,10 +10,11 @@ using Xunit.Abstractions;
 namespace ImageBus.EndToEnd.Tests;
 
 /// <summary>The job saga's promises with real failures around it: a killed orchestrator, workers
-/// that never answer, a restarted broker, a tenant with more jobs than slots.</summary>
+/// that never answer, a restarted broker or database, a tenant with more jobs than slots.</summary>
 public sealed class JobLifecycleTests(ITestOutputHelper output)
 {
     static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(120);
+    static readonly TimeSpan DatabaseOutage = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task A_job_completes_after_its_orchestrator_is_killed_and_started_again()
@@ -61,14 +63,42 @@ public sealed class JobLifecycleTests(ITestOutputHelper output)
     {
         await using var broker = await TestBroker.StartAsync();
         await using var cluster = await ImageBusCluster.StartAsync(broker: broker.Ports);
-        var jobId = await cluster.SubmitAsync(SampleCases.Detective(256).WithFaultOnAll("[fake:latency=3000]"));
-        await cluster.WaitForJobAsync(jobId, TimeSpan.FromSeconds(30), JobStatuses.Generating);
+        // Gemini answers after the broker has gone: the outage meets every image in flight.
+        var jobId = await cluster.SubmitAsync(SampleCases.Detective(256).WithFaultOnAll("[fake:latency=12000]"));
+        await WaitUntilTheWorkerTookEveryCommand(cluster);
 
-        await broker.RestartAsync();
+        await broker.Server.StopAsync();
+        await broker.Server.StartAgainAsync();
 
-        var status = await cluster.WaitForJobAsync(jobId, JobTimeout);
-        Assert.Equal(JobStatuses.Completed, status.GetProperty("status").GetString());
-        Assert.Equal(14, status.GetProperty("counts").GetProperty("completed").GetInt32());
+        await AssertCompletedWithNothingLost(cluster, jobId);
+    }
+
+    [Fact]
+    public async Task A_job_completes_across_a_database_restart()
+    {
+        await using var postgres = await TestPostgres.StartAsync();
+        await using var cluster = await ImageBusCluster.StartAsync(new Dictionary<string, string>
+        {
+            // No wait for the shared Gemini budget: every call is under way as soon as its command is taken.
+            ["Worker__RequestsPerMinute"] = "1000000",
+        }, postgresPort: postgres.Port);
+        var jobId = await cluster.SubmitAsync(SampleCases.Detective(256).WithFaultOnAll("[fake:latency=8000]"));
+        await WaitUntilTheWorkerTookEveryCommand(cluster);
+
+        // The images are in Gemini's hands and their results reach the saga while the database is down, for as
+        // long as a restart or a failover may take: longer than any quick retry.
+        await postgres.Server.StopAsync();
+        try
+        {
+            await Task.Delay(DatabaseOutage);
+            output.WriteLine($"{cluster.StoredImageCount()} of 14 images stored while the database was down");
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync();
+        }
+
+        await AssertCompletedWithNothingLost(cluster, jobId);
     }
 
     [Fact]
@@ -113,5 +143,31 @@ public sealed class JobLifecycleTests(ITestOutputHelper output)
             var status = await cluster.WaitForJobAsync(jobId, TimeSpan.FromSeconds(5));
             Assert.Equal(JobStatuses.Completed, status.GetProperty("status").GetString());
         }
+    }
+
+    static Task WaitUntilTheWorkerTookEveryCommand(ImageBusCluster cluster) =>
+        cluster.WaitUntilAsync("the worker took all 14 commands",
+            async () => await cluster.VirtualHost.UnacknowledgedAsync(QueueNames.GenerateImage) == 14, TimeSpan.FromSeconds(30));
+
+    /// <summary>The job completed with every image, every event it published was recorded by the notifier, and no
+    /// message was moved aside as a fault.</summary>
+    static async Task AssertCompletedWithNothingLost(ImageBusCluster cluster, Guid jobId)
+    {
+        var status = await cluster.WaitForJobAsync(jobId, JobTimeout);
+        Assert.True(status.GetProperty("status").GetString() == JobStatuses.Completed, $"{status}\n{cluster.Diagnostics()}");
+        Assert.Equal(14, status.GetProperty("counts").GetProperty("completed").GetInt32());
+
+        await using var connection = new NpgsqlConnection(cluster.Database.ConnectionString);
+        await connection.OpenAsync();
+        await cluster.WaitUntilAsync("the notifier recorded every event of the job", async () =>
+        {
+            await using var query = new NpgsqlCommand(
+                "SELECT (SELECT count(*) FROM job_events WHERE job_id = $1) = (SELECT sequence FROM jobs WHERE job_id = $1)", connection)
+            {
+                Parameters = { new NpgsqlParameter { Value = jobId } },
+            };
+            return (bool)(await query.ExecuteScalarAsync())!;
+        }, TimeSpan.FromSeconds(30));
+        Assert.Empty(await cluster.VirtualHost.MessagesMovedAsideAsync());
     }
 }

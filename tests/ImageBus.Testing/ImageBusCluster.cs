@@ -56,11 +56,12 @@ public sealed class ImageBusCluster : IAsyncDisposable
 
     /// <summary>Starts every service; <paramref name="settings"/> override configuration keys
     /// (as environment variables, e.g. <c>Worker__Concurrency</c>) for all of them. The cluster uses
-    /// the shared broker unless given one of its own.</summary>
-    public static async Task<ImageBusCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null, BrokerPorts? broker = null)
+    /// the shared broker and PostgreSQL server unless given ones of its own.</summary>
+    public static async Task<ImageBusCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null, BrokerPorts? broker = null,
+        int? postgresPort = null)
     {
         broker ??= TestServers.SharedBroker;
-        var database = await TestDatabase.CreateAsync();
+        var database = await TestDatabase.CreateAsync(postgresPort);
         var virtualHost = await TestVirtualHost.CreateAsync(broker);
         var storage = Directory.CreateTempSubdirectory("imagebus-blobs-").FullName;
         var cluster = new ImageBusCluster(database, virtualHost, broker, storage, FreePort.Next(), FreePort.Next(),
@@ -125,7 +126,14 @@ public sealed class ImageBusCluster : IAsyncDisposable
         System.Text.Json.JsonElement status = default;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            status = await Gateway.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/jobs/{jobId}");
+            using var response = await Gateway.GetAsync($"/v1/jobs/{jobId}");
+            var body = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"the job's status answered {(int)response.StatusCode}: {body}\n{Diagnostics()}");
+            }
+
+            status = System.Text.Json.JsonDocument.Parse(body).RootElement;
             if (wanted.Contains(status.GetProperty("status").GetString()))
             {
                 return status;
@@ -186,13 +194,21 @@ public sealed class ImageBusCluster : IAsyncDisposable
 
     /// <summary>The queues of the consuming services exist with consumers on them, so nothing a test
     /// publishes next is routed nowhere.</summary>
-    async Task WaitUntilConsumingAsync()
+    Task WaitUntilConsumingAsync() =>
+        WaitUntilAsync("the services consume", () => VirtualHost.AllHaveConsumersAsync(["job-state", "generate-image", "job-event-webhook"]),
+            TimeSpan.FromSeconds(60));
+
+    /// <summary>How many images the worker has stored: each attempt's JPEG, the blob it writes last.</summary>
+    public int StoredImageCount() =>
+        Directory.EnumerateFiles(StorageRoot, "image.jpg", SearchOption.AllDirectories).Count();
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; <paramref name="what"/> names it in the timeout's message.</summary>
+    public async Task WaitUntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
     {
-        string[] queues = ["job-state", "generate-image", "job-event-webhook"];
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        var deadline = DateTimeOffset.UtcNow + timeout;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            if (await VirtualHost.AllHaveConsumersAsync(queues))
+            if (await condition())
             {
                 return;
             }
@@ -200,7 +216,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"the services did not start consuming:\n{Diagnostics()}");
+        throw new TimeoutException($"not so after {timeout}: {what}\n{Diagnostics()}");
     }
 
     static string Tail(string text, int lines) =>

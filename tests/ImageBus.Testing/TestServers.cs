@@ -10,8 +10,9 @@ public static class TestServers
     /// <summary>The broker every test shares unless it starts one of its own (<see cref="TestBroker"/>).</summary>
     public static BrokerPorts SharedBroker { get; } = new(AmqpPort, RabbitManagementPort);
 
-    public static string PostgresConnectionString(string database) =>
-        $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username=postgres;Maximum Pool Size=200";
+    /// <summary>A database on the shared PostgreSQL server, or on the one at <paramref name="port"/>.</summary>
+    public static string PostgresConnectionString(string database, int? port = null) =>
+        $"Host=127.0.0.1;Port={port ?? PostgresPort};Database={database};Username=postgres;Maximum Pool Size=200";
 
     static int Port(string variable, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) ? port : fallback;

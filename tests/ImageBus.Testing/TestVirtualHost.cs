@@ -35,6 +35,23 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return queues.All(q => existing.Any(e => e.Name == q && e.Consumers > 0));
     }
 
+    /// <summary>How many messages of the queue consumers hold unacknowledged, as the broker's statistics last said.</summary>
+    public async Task<int> UnacknowledgedAsync(string queue)
+    {
+        var info = await management.GetFromJsonAsync<QueueInfo>($"api/queues/{Name}/{queue}");
+        return info?.MessagesUnacknowledged ?? 0;
+    }
+
+    /// <summary>The messages MassTransit moved aside (<c>_error</c> and <c>_skipped</c> queues), as "queue: count"; none
+    /// when nothing was lost.</summary>
+    public async Task<IReadOnlyList<string>> MessagesMovedAsideAsync()
+    {
+        var existing = await management.GetFromJsonAsync<List<QueueInfo>>($"api/queues/{Name}") ?? [];
+        return [.. existing
+            .Where(q => q.Messages > 0 && (q.Name.EndsWith("_error", StringComparison.Ordinal) || q.Name.EndsWith("_skipped", StringComparison.Ordinal)))
+            .Select(q => $"{q.Name}: {q.Messages}")];
+    }
+
     public async ValueTask DisposeAsync()
     {
         using (management)
@@ -51,5 +68,6 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return client;
     }
 
-    sealed record QueueInfo(string Name, int Consumers);
+    sealed record QueueInfo(string Name, int Consumers, int Messages,
+        [property: System.Text.Json.Serialization.JsonPropertyName("messages_unacknowledged")] int MessagesUnacknowledged);
 }

@@ -6,11 +6,11 @@ namespace ImageBus.Messaging.Sagas;
 
 public static class SagaRetryExtensions
 {
-    /// <summary>Retries what a saga's PostgreSQL transaction may meet under concurrency or a passing
-    /// outage: two first messages of one saga inserting it at once (unique violation), serialization
-    /// failures, deadlocks, transient connection errors, optimistic concurrency conflicts.</summary>
+    /// <summary>Retries what a saga's PostgreSQL transaction may meet under concurrency: two first messages of one
+    /// saga inserting it at once (unique violation), serialization failures, deadlocks, optimistic concurrency
+    /// conflicts; quickly, a few times. A database outage is retried for longer (<see cref="DatabaseOutageRetry.UseMessageRetryThroughDatabaseOutages"/>).</summary>
     public static void UseSagaPersistenceRetry(this IReceiveEndpointConfigurator endpoint) =>
-        endpoint.UseMessageRetry(r =>
+        endpoint.UseMessageRetryThroughDatabaseOutages(r =>
         {
             r.Handle<DbUpdateException>();
             r.Handle<NpgsqlException>(e => e.IsTransient || e is PostgresException { SqlState: "23505" or "40001" or "40P01" });

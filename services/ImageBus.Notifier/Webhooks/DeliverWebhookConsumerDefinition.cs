@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ImageBus.Messaging;
 using ImageBus.Webhooks;
 using MassTransit;
 
@@ -20,7 +21,7 @@ public sealed class DeliverWebhookConsumerDefinition : ConsumerDefinition<Delive
     {
         endpointConfigurator.PrefetchCount = 256;
         // Failed POSTs are not exceptions (they are scheduled by the consumer); this covers the database.
-        endpointConfigurator.UseMessageRetry(r =>
+        endpointConfigurator.UseMessageRetryThroughDatabaseOutages(r =>
         {
             r.Handle<DbException>();
             r.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ImageBus.Messaging;
 using MassTransit;
 
 namespace ImageBus.Notifier.Webhooks;
@@ -16,7 +17,7 @@ public sealed class JobEventWebhookConsumerDefinition : ConsumerDefinition<JobEv
         IConsumerConfigurator<JobEventWebhookConsumer> consumerConfigurator, IRegistrationContext context)
     {
         // Recording is idempotent, so a database hiccup is simply tried again.
-        endpointConfigurator.UseMessageRetry(r =>
+        endpointConfigurator.UseMessageRetryThroughDatabaseOutages(r =>
         {
             r.Handle<DbException>();
             r.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));

@@ -19,9 +19,10 @@ public sealed class GenerateImageConsumerDefinition : ConsumerDefinition<Generat
     {
         endpointConfigurator.PrefetchCount = ConcurrentMessageLimit ?? 16;
 
-        // Gemini's own failures are retried inside the consumer; this covers the rest (storage,
-        // the broker). After it the command faults, and the saga records the image as failed.
-        endpointConfigurator.UseMessageRetry(r =>
+        // Gemini's own failures are retried inside the consumer; this covers the rest (storage, the broker, and
+        // the database the cancellation check and the shared Gemini budget need). After it the command faults,
+        // and the saga records the image as failed.
+        endpointConfigurator.UseMessageRetryThroughDatabaseOutages(r =>
         {
             r.Ignore<GeminiException>();
             r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+
+namespace ImageBus.Testing;
+
+/// <summary>A server of a test's own, started and stopped by functions of deploy/local/servers.sh with
+/// the test's ports and a temporary data directory, for tests that stop or restart a server without
+/// disturbing every other test.</summary>
+public sealed class LocalServer : IAsyncDisposable
+{
+    readonly string directory;
+    readonly string startFunction;
+    readonly string stopFunction;
+    readonly Dictionary<string, string> environment;
+
+    LocalServer(string directory, string startFunction, string stopFunction, IReadOnlyDictionary<string, string> settings)
+    {
+        this.directory = directory;
+        this.startFunction = startFunction;
+        this.stopFunction = stopFunction;
+        environment = new Dictionary<string, string>(settings) { ["IMAGEBUS_LOCAL_DIR"] = directory };
+    }
+
+    /// <summary>Starts a server in a new temporary directory; <paramref name="settings"/> are the
+    /// script's <c>IMAGEBUS_*</c> variables (ports, node name).</summary>
+    public static async Task<LocalServer> StartAsync(string name, string startFunction, string stopFunction,
+        IReadOnlyDictionary<string, string> settings)
+    {
+        var directory = Directory.CreateTempSubdirectory($"imagebus-{name}-");
+        if (!OperatingSystem.IsWindows())
+        {
+            // PostgreSQL runs as its own user, which must reach its data directory below this one.
+            directory.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        }
+        var server = new LocalServer(directory.FullName, startFunction, stopFunction, settings);
+        try
+        {
+            await server.StartAgainAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the server as an operator would; its data stays.</summary>
+    public Task StopAsync() => RunScriptAsync(stopFunction);
+
+    /// <summary>Starts the stopped server again with its data.</summary>
+    public Task StartAgainAsync() => RunScriptAsync(startFunction);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    async Task RunScriptAsync(string function)
+    {
+        var script = Path.Combine(RepositoryRoot.Path, "deploy", "local", "servers.sh");
+        var start = new ProcessStartInfo("bash", ["-c", $"source '{script}' && {function}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{function} failed ({process.ExitCode}): {await output}");
+        }
+    }
+}

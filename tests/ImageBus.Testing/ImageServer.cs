@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ImageBus.Testing;
 
@@ -10,45 +8,31 @@ namespace ImageBus.Testing;
 /// an upstream app's image host, for source image URLs.</summary>
 public sealed class ImageServer : IAsyncDisposable
 {
-    readonly WebApplication app;
-    readonly string baseUrl;
     readonly ConcurrentDictionary<string, (byte[] Bytes, string ContentType)> images = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, int> hits = new(StringComparer.Ordinal);
+    readonly WebApplication app;
 
-    ImageServer(WebApplication app, string baseUrl)
-    {
-        this.app = app;
-        this.baseUrl = baseUrl;
-    }
+    ImageServer(WebApplication app) => this.app = app;
 
     public static async Task<ImageServer> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new ImageServer(app, $"http://127.0.0.1:{port}");
-        app.MapGet("/{**path}", server.Handle);
-        await app.StartAsync();
-        return server;
+        // Nothing can ask before the server is assigned: its URL is not known until StartAsync returns.
+        ImageServer? server = null;
+        var app = await LoopbackApp.StartAsync(app => app.MapGet("/{**path}", (HttpContext context) => server!.Handle(context)));
+        return server = new ImageServer(app);
     }
 
     /// <summary>Serves <paramref name="bytes"/> at <paramref name="path"/> (e.g. <c>/a.png</c>) and returns its URL.</summary>
     public string Serve(string path, byte[] bytes, string contentType)
     {
         images[path] = (bytes, contentType);
-        return baseUrl + path;
+        return app.Urls.Single() + path;
     }
 
     /// <summary>How many GETs <paramref name="path"/> answered.</summary>
     public int Hits(string path) => hits.GetValueOrDefault(path);
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => app.DisposeAsync();
 
     IResult Handle(HttpContext context)
     {

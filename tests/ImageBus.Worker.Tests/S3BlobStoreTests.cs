@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ImageBus.Storage;
+using ImageBus.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

@@ -2,9 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace ImageBus.Worker.Tests;
+namespace ImageBus.Testing;
 
-/// <summary>Starts a small in-test HTTP server on a free loopback port (source images, the S3 stand-in).</summary>
+/// <summary>Starts a small in-test HTTP server on a free loopback port (source images, the S3 stand-in); its one URL is
+/// <c>app.Urls</c> once it runs.</summary>
 public static class LoopbackApp
 {
     public static async Task<WebApplication> StartAsync(Action<WebApplication> map)

@@ -4,34 +4,34 @@ using System.Text.Json;
 using ImageBus.Contracts;
 using ImageBus.Testing;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace ImageBus.EndToEnd.Tests;
 
 /// <summary>Registered webhook endpoints through the gateway API, delivered by the notifier, on the whole cluster.</summary>
-public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
+public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     const int EventsOf14ImageCase = 17; // accepted, started, 14 × image.completed, completed
-    static readonly TimeSpan SlowAnswer = TimeSpan.FromSeconds(2);
     readonly ImageBusCluster cluster = fixture.Cluster;
 
     [Fact]
-    public async Task A_14_image_case_reaches_three_endpoints_in_order_and_the_slow_one_delays_no_other()
+    public async Task A_14_image_case_reaches_three_endpoints_in_order_and_a_stalled_one_delays_no_other()
     {
         var tenant = $"tenant-{Guid.NewGuid():N}";
         await using var fast1 = await WebhookReceiver.StartAsync();
         await using var fast2 = await WebhookReceiver.StartAsync();
-        await using var slow = await WebhookReceiver.StartAsync();
-        slow.Respond(async _ =>
+        await using var stalled = await WebhookReceiver.StartAsync();
+        // Held well within the notifier's POST timeout: the fast endpoints get a 14-image case's events in seconds.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stalled.Respond(async _ =>
         {
-            await Task.Delay(SlowAnswer);
+            await release.Task;
             return 200;
         });
         var secrets = new Dictionary<WebhookReceiver, string>
         {
             [fast1] = (await CreateEndpointAsync(tenant, fast1.Url)).Secret,
             [fast2] = (await CreateEndpointAsync(tenant, fast2.Url)).Secret,
-            [slow] = (await CreateEndpointAsync(tenant, slow.Url)).Secret,
+            [stalled] = (await CreateEndpointAsync(tenant, stalled.Url)).Secret,
         };
 
         var request = SampleCases.Detective(256);
@@ -40,8 +40,11 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
         await cluster.WaitForJobAsync(jobId, TimeSpan.FromSeconds(90), JobStatuses.Completed);
         await fast1.WaitForAsync(w => w.Type == "job.completed", TimeSpan.FromSeconds(30));
         await fast2.WaitForAsync(w => w.Type == "job.completed", TimeSpan.FromSeconds(30));
-        var slowCountWhenFastDone = slow.Received.Count;
-        await slow.WaitForAsync(w => w.Type == "job.completed", SlowAnswer * (EventsOf14ImageCase + 5));
+
+        // Every event reached the fast endpoints while the stalled one had not answered its first POST.
+        Assert.Empty(stalled.Received);
+        release.SetResult();
+        await stalled.WaitForAsync(w => w.Type == "job.completed", TimeSpan.FromSeconds(60));
 
         foreach (var (receiver, secret) in secrets)
         {
@@ -49,25 +52,6 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
             Assert.Equal(Enumerable.Range(1, EventsOf14ImageCase).Select(i => (long)i), received.Select(w => w.Sequence));
             Assert.All(received, w => Assert.True(StandardWebhookVerifier.Verify(secret, w), "signature verifies"));
         }
-
-        var fastLatencies = Latencies(fast1).Concat(Latencies(fast2)).ToList();
-        var slowLatencies = Latencies(slow).ToList();
-        output.WriteLine($"delivery latency, event published → receiver got it, 14-image case to 3 endpoints ({EventsOf14ImageCase} events each):");
-        output.WriteLine($"  2 fast endpoints ({fastLatencies.Count} webhooks): p50 {Percentile(fastLatencies, 50):0} ms, p99 {Percentile(fastLatencies, 99):0} ms, max {fastLatencies.Max():0} ms");
-        output.WriteLine($"  slow endpoint, {SlowAnswer.TotalSeconds:0} s per POST ({slowLatencies.Count} webhooks): p50 {Percentile(slowLatencies, 50):0} ms, p99 {Percentile(slowLatencies, 99):0} ms");
-        var recorded = await RecordedAtAsync(jobId);
-        var toNotifier = recorded.Select(r => (r.RecordedAt - r.Timestamp).TotalMilliseconds).ToList();
-        var fromNotifier = fast1.Received.Concat(fast2.Received)
-            .Select(w => (w.ReceivedAt - recorded.Single(r => r.Sequence == w.Sequence).RecordedAt).TotalMilliseconds).ToList();
-        output.WriteLine($"  of which published → recorded by the notifier: p50 {Percentile(toNotifier, 50):0} ms, p99 {Percentile(toNotifier, 99):0} ms");
-        output.WriteLine($"  and recorded → fast receiver got it: p50 {Percentile(fromNotifier, 50):0} ms, p99 {Percentile(fromNotifier, 99):0} ms");
-        output.WriteLine($"  the slow endpoint had {slowCountWhenFastDone} of {EventsOf14ImageCase} when both fast ones had all");
-
-        // The slow endpoint takes ≥ 2 s per event, in order; the fast ones must not queue behind it. Relative
-        // checks, since absolute latency depends on how busy the machine is.
-        Assert.True(slowCountWhenFastDone < EventsOf14ImageCase / 2, $"slow endpoint had {slowCountWhenFastDone} already");
-        Assert.True(Percentile(fastLatencies, 50) * 4 < Percentile(slowLatencies, 50),
-            $"fast p50 {Percentile(fastLatencies, 50):0} ms, slow p50 {Percentile(slowLatencies, 50):0} ms");
     }
 
     [Fact]
@@ -110,9 +94,9 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
         var attempts = Assert.Single(deliveries.EnumerateArray()).GetProperty("attemptLog").EnumerateArray()
             .OrderBy(a => a.GetProperty("attemptedAt").GetDateTimeOffset()).ToList();
         Assert.Equal([503, 200], attempts.Select(a => a.GetProperty("statusCode").GetInt32()));
-        // The second attempt is the scheduled retry (5 s after the first), sent by the PostgreSQL scheduler.
+        // The second attempt is the scheduled retry (5 s after the first), sent by the PostgreSQL scheduler, not at once.
         var gap = attempts[1].GetProperty("attemptedAt").GetDateTimeOffset() - attempts[0].GetProperty("attemptedAt").GetDateTimeOffset();
-        Assert.InRange(gap, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(30));
+        Assert.True(gap >= TimeSpan.FromSeconds(4.5), $"retried after {gap}");
     }
 
     [Fact]
@@ -202,23 +186,6 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
         return (body.GetProperty("endpoint").GetProperty("id").GetGuid(), body.GetProperty("secret").GetString()!);
     }
 
-    async Task<List<(long Sequence, DateTimeOffset Timestamp, DateTimeOffset RecordedAt)>> RecordedAtAsync(Guid jobId)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(cluster.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var query = new Npgsql.NpgsqlCommand(
-            "SELECT sequence, (payload->>'timestamp')::timestamptz, recorded_at FROM job_events WHERE job_id = @job", connection);
-        query.Parameters.AddWithValue("job", jobId);
-        await using var reader = await query.ExecuteReaderAsync();
-        var rows = new List<(long, DateTimeOffset, DateTimeOffset)>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add((reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
-        }
-
-        return rows;
-    }
-
     HttpClient Tenant(string tenant)
     {
         var client = new HttpClient { BaseAddress = new Uri(cluster.GatewayUrl) };
@@ -234,15 +201,5 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture, ITestOutputHelp
             Assert.True(DateTimeOffset.UtcNow < deadline, "timed out");
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>Milliseconds from the event's timestamp (set when the orchestrator published it) to its arrival.</summary>
-    static IEnumerable<double> Latencies(WebhookReceiver receiver) => receiver.Received.Select(w =>
-        (w.ReceivedAt - w.Json.GetProperty("timestamp").GetDateTimeOffset()).TotalMilliseconds);
-
-    static double Percentile(IReadOnlyCollection<double> values, int percentile)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 }

@@ -114,7 +114,7 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(2, attempts.Count);
         Assert.Null(attempts[0].StatusCode);
         Assert.Contains("no answer within 1 s", attempts[0].Error);
-        Assert.InRange(attempts[0].DurationMs, 900, 3000);
+        Assert.True(attempts[0].DurationMs >= 900, $"gave up after {attempts[0].DurationMs} ms, before the timeout");
         Assert.Equal(200, attempts[1].StatusCode);
         Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), receiver.Received.Select(w => w.Sequence));
     }

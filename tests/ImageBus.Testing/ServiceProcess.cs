@@ -64,7 +64,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the process to exit by itself.</summary>
+    /// <summary>Waits for the process to exit by itself and for its output to be read to the end.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);

@@ -7,7 +7,7 @@ public static class TestServers
     public static int AmqpPort { get; } = Port("IMAGEBUS_AMQP_PORT", 5673);
     public static int RabbitManagementPort { get; } = Port("IMAGEBUS_RABBIT_MGMT_PORT", 15673);
 
-    /// <summary>The broker every test shares unless it starts one of its own (<see cref="TestBroker"/>).</summary>
+    /// <summary>The broker every test shares unless it starts one of its own (<see cref="PrivateServers"/>).</summary>
     public static BrokerPorts SharedBroker { get; } = new(AmqpPort, RabbitManagementPort);
 
     /// <summary>A database on the shared PostgreSQL server, or on the one at <paramref name="port"/>.</summary>

@@ -2,27 +2,57 @@ using System.Diagnostics;
 
 namespace ImageBus.Testing;
 
+/// <summary>Starts servers of a test's own on free ports (<see cref="LocalServer{TEndpoint}"/>).</summary>
+public static class PrivateServers
+{
+    /// <summary>A RabbitMQ node with the management plugin.</summary>
+    public static Task<LocalServer<BrokerPorts>> StartBrokerAsync()
+    {
+        var ports = new BrokerPorts(FreePort.Next(), FreePort.Next());
+        return LocalServer<BrokerPorts>.StartAsync("broker", "start_rabbitmq", "stop_rabbitmq", ports, new Dictionary<string, string>
+        {
+            ["IMAGEBUS_AMQP_PORT"] = ports.Amqp.ToString(),
+            ["IMAGEBUS_RABBIT_MGMT_PORT"] = ports.Management.ToString(),
+            ["IMAGEBUS_RABBIT_DIST_PORT"] = FreePort.Next().ToString(),
+            ["IMAGEBUS_RABBIT_NODE"] = $"imagebus-test-{ports.Amqp}",
+        });
+    }
+
+    /// <summary>A PostgreSQL cluster (initdb); its endpoint is its port. Stopping it is a fast shutdown, which
+    /// disconnects its clients.</summary>
+    public static Task<LocalServer<int>> StartPostgresAsync()
+    {
+        var port = FreePort.Next();
+        return LocalServer<int>.StartAsync("postgres", "start_postgres", "stop_postgres", port,
+            new Dictionary<string, string> { ["IMAGEBUS_PG_PORT"] = port.ToString() });
+    }
+}
+
 /// <summary>A server of a test's own, started and stopped by functions of deploy/local/servers.sh with
 /// the test's ports and a temporary data directory, for tests that stop or restart a server without
 /// disturbing every other test.</summary>
-public sealed class LocalServer : IAsyncDisposable
+public sealed class LocalServer<TEndpoint> : IAsyncDisposable
 {
     readonly string directory;
     readonly string startFunction;
     readonly string stopFunction;
     readonly Dictionary<string, string> environment;
 
-    LocalServer(string directory, string startFunction, string stopFunction, IReadOnlyDictionary<string, string> settings)
+    LocalServer(string directory, string startFunction, string stopFunction, TEndpoint endpoint, IReadOnlyDictionary<string, string> settings)
     {
         this.directory = directory;
+        Endpoint = endpoint;
         this.startFunction = startFunction;
         this.stopFunction = stopFunction;
         environment = new Dictionary<string, string>(settings) { ["IMAGEBUS_LOCAL_DIR"] = directory };
     }
 
+    /// <summary>Where clients reach the server.</summary>
+    public TEndpoint Endpoint { get; }
+
     /// <summary>Starts a server in a new temporary directory; <paramref name="settings"/> are the
     /// script's <c>IMAGEBUS_*</c> variables (ports, node name).</summary>
-    public static async Task<LocalServer> StartAsync(string name, string startFunction, string stopFunction,
+    internal static async Task<LocalServer<TEndpoint>> StartAsync(string name, string startFunction, string stopFunction, TEndpoint endpoint,
         IReadOnlyDictionary<string, string> settings)
     {
         var directory = Directory.CreateTempSubdirectory($"imagebus-{name}-");
@@ -31,7 +61,7 @@ public sealed class LocalServer : IAsyncDisposable
             // PostgreSQL runs as its own user, which must reach its data directory below this one.
             directory.UnixFileMode |= UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         }
-        var server = new LocalServer(directory.FullName, startFunction, stopFunction, settings);
+        var server = new LocalServer<TEndpoint>(directory.FullName, startFunction, stopFunction, endpoint, settings);
         try
         {
             await server.StartAgainAsync();

@@ -12,12 +12,9 @@ public sealed class CallDeadline : IDisposable
         this.caller = caller;
         source = CancellationTokenSource.CreateLinkedTokenSource(caller);
         source.CancelAfter(timeout);
-        Timeout = timeout;
     }
 
     public static CallDeadline Start(TimeSpan timeout, CancellationToken caller) => new(timeout, caller);
-
-    public TimeSpan Timeout { get; }
 
     public CancellationToken Token => source.Token;
 

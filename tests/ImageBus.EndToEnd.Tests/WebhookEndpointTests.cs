@@ -126,7 +126,14 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
             await receiver.WaitForAsync(w => w.JobId == jobId && w.Type == "job.completed", TimeSpan.FromSeconds(90));
 
             Assert.True(cluster.Service("Orchestrator").HasExited, "the orchestrator was down when the retry went out");
+            // The receiver has the POST a moment before the notifier records it delivered.
             var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+            for (var tries = 0; deliveries.GetArrayLength() == 0 && tries < 150; tries++)
+            {
+                await Task.Delay(200);
+                deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+            }
+
             var attempts = Assert.Single(deliveries.EnumerateArray()).GetProperty("attemptLog").EnumerateArray();
             Assert.Equal([503, 200], attempts.OrderBy(a => a.GetProperty("attemptedAt").GetDateTimeOffset())
                 .Select(a => a.GetProperty("statusCode").GetInt32()));

@@ -100,6 +100,27 @@ stop_rabbitmq() {
   (rabbit_env; epmd -kill >/dev/null 2>&1) || true
 }
 
+# Calls RabbitMQ's management API (loopback; IMAGEBUS_RABBIT_ADMIN=user:password where guest is not allowed).
+rabbit_api() {
+  curl -fsS -u "${IMAGEBUS_RABBIT_ADMIN:-guest:guest}" -X "$1" -H 'content-type: application/json' \
+    "http://127.0.0.1:$RABBIT_MGMT_PORT/api/$2" ${3:+--data "$3"} >/dev/null
+}
+
+# Creates (or gives a new password to) the RabbitMQ user upstream.APP an upstream app publishes its commands
+# with, allowed only what deploy/rabbitmq/upstream-app-permissions.json says, and prints the password once.
+create_bus_user() {
+  local app=$1 vhost=${2:-/} password permissions
+  [[ $app =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]] || die "an app name is 1-63 lower-case letters, digits and '-': '$app'"
+  password=$(head -c 30 /dev/urandom | base64 | tr '+/' '-_')
+  permissions=$(jq -c --arg app "$app" 'del(.comment) | map_values(gsub("[{]app[}]"; $app))' \
+    "$IMAGEBUS_ROOT/deploy/rabbitmq/upstream-app-permissions.json")
+  rabbit_api PUT "users/upstream.$app" "$(jq -nc --arg p "$password" '{password: $p, tags: ""}')" \
+    || die "RabbitMQ's management API refused to create user upstream.$app"
+  rabbit_api PUT "permissions/$(jq -rn --arg v "$vhost" '$v | @uri')/upstream.$app" "$permissions" \
+    || die "RabbitMQ's management API refused the permissions of upstream.$app on vhost $vhost"
+  printf 'user=upstream.%s\npassword=%s\nvhost=%s\n' "$app" "$password" "$vhost"
+}
+
 start_servers() {
   install_packages
   start_postgres

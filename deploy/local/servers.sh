@@ -8,6 +8,7 @@ PG_PORT=${IMAGEBUS_PG_PORT:-55433}
 AMQP_PORT=${IMAGEBUS_AMQP_PORT:-5673}
 RABBIT_MGMT_PORT=${IMAGEBUS_RABBIT_MGMT_PORT:-15673}
 RABBIT_DIST_PORT=${IMAGEBUS_RABBIT_DIST_PORT:-25673}
+RABBIT_PROMETHEUS_PORT=${IMAGEBUS_RABBIT_PROMETHEUS_PORT:-15693}
 RABBIT_NODE=${IMAGEBUS_RABBIT_NODE:-imagebus}
 PG_BIN=/usr/lib/postgresql/15/bin
 RABBIT_BIN=/usr/lib/rabbitmq/bin
@@ -80,10 +81,13 @@ start_rabbitmq() {
 listeners.tcp.1 = 127.0.0.1:$AMQP_PORT
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $RABBIT_MGMT_PORT
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $RABBIT_PROMETHEUS_PORT
 collect_statistics_interval = 1000
 CONF
-  echo '[rabbitmq_management].' >"$dir/enabled_plugins"
-  log "starting RabbitMQ on 127.0.0.1:$AMQP_PORT (management on $RABBIT_MGMT_PORT)"
+  # Queue depths and the rest of the broker's figures for Prometheus come from RabbitMQ's own plugin.
+  echo '[rabbitmq_management,rabbitmq_prometheus].' >"$dir/enabled_plugins"
+  log "starting RabbitMQ on 127.0.0.1:$AMQP_PORT (management on $RABBIT_MGMT_PORT, Prometheus on $RABBIT_PROMETHEUS_PORT)"
   (rabbit_env; setsid nohup "$RABBIT_BIN/rabbitmq-server" >"$dir/log/console.log" 2>&1 &)
   local i
   for i in $(seq 1 120); do

@@ -9,7 +9,6 @@ using ImageBus.Webhooks;
 using ImageBus.Messaging;
 using ImageBus.Persistence;
 using ImageBus.Storage;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace ImageBus.Gateway;
 
@@ -19,7 +18,6 @@ public static class GatewayExtensions
     {
         services.AddProblemDetails();
         services.AddBadRequestProblems();
-        services.AddHealthChecks();
         services.AddValidatedOptions<JobOptions>(JobOptions.Section);
         // The same Gemini and Imaging settings the workers read, so submissions are checked by the workers' limits.
         services.AddGeminiModelOptions(configuration);
@@ -42,8 +40,7 @@ public static class GatewayExtensions
         app.UseRequestLogContext();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready");
+        app.MapServiceEndpoints();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -23,21 +24,36 @@ public sealed class GeminiImageGenerator(
             throw GeminiClient.NotAllowed(model).AfterCalls(0);
         }
 
-        var attempt = new Attempt(client, request);
+        var attempt = new Attempt(client, request, model);
+        using var activity = GeminiTelemetry.Source.StartActivity("gemini generate image");
+        activity?.SetTag("gen_ai.request.model", model);
         try
         {
             var image = await retry.Pipeline.ExecuteAsync(
                 static async (attempt, token) =>
                 {
                     attempt.Calls++;
-                    return await attempt.Client.GenerateImageAsync(attempt.Request, token);
+                    try
+                    {
+                        var image = await attempt.Client.GenerateImageAsync(attempt.Request, token);
+                        GeminiTelemetry.Called(attempt.Model, "ok");
+                        return image;
+                    }
+                    catch (GeminiException failure)
+                    {
+                        GeminiTelemetry.Called(attempt.Model, failure.ErrorCode);
+                        throw;
+                    }
                 },
                 attempt,
                 ct);
+            activity?.SetTag("imagebus.gemini.calls", attempt.Calls);
             return new GeminiGeneration(image, attempt.Calls);
         }
         catch (GeminiException failure)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, failure.ErrorCode);
+            activity?.SetTag("imagebus.gemini.calls", attempt.Calls);
             logger.LogWarning("Gemini generation with {Model} failed with {ErrorCode} after {Calls} calls",
                 model, failure.ErrorCode, attempt.Calls);
             throw failure.AfterCalls(attempt.Calls);
@@ -45,10 +61,11 @@ public sealed class GeminiImageGenerator(
     }
 
     /// <summary>One generation's state inside the pipeline: what to send and how many calls it took.</summary>
-    private sealed class Attempt(IGeminiClient client, GeminiImageRequest request)
+    private sealed class Attempt(IGeminiClient client, GeminiImageRequest request, string model)
     {
         public IGeminiClient Client { get; } = client;
         public GeminiImageRequest Request { get; } = request;
+        public string Model { get; } = model;
         public int Calls { get; set; }
     }
 }

@@ -3,6 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ImageBus.ServiceDefaults;
 using Microsoft.Extensions.Options;
+using MassTransit.Logging;
+using MassTransit.Monitoring;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ImageBus.Messaging;
 
@@ -14,6 +18,10 @@ public static class MessagingExtensions
         Action<IBusRegistrationConfigurator> registerConsumers)
     {
         services.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.Section);
+        // MassTransit's spans carry the trace from a request through every message it causes; its bus health check is
+        // tagged "ready" by MassTransit itself.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(DiagnosticHeaders.DefaultListenerName));
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(InstrumentationOptions.MeterName));
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();

@@ -1,7 +1,9 @@
 using ImageBus.Notifier;
 using ImageBus.ServiceDefaults;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.Services.AddNotifier(builder.Configuration);
-builder.Build().Run();
+var app = builder.Build();
+app.MapServiceEndpoints();
+app.Run();

@@ -35,6 +35,7 @@ public static class OrchestratorExtensions
         services.AddScheduledMessageDispatcher();
         services.AddSingleton<OverdueJobSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<OverdueJobSweeper>());
+        services.AddHostedService<JobStateGauge>();
         return services;
     }
 }

@@ -1,7 +1,9 @@
 using ImageBus.Orchestrator;
 using ImageBus.ServiceDefaults;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.Services.AddOrchestrator(builder.Configuration);
-builder.Build().Run();
+var app = builder.Build();
+app.MapServiceEndpoints();
+app.Run();

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using ImageBus.ServiceDefaults;
 using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ImageBus.Persistence;
 
@@ -13,10 +16,18 @@ public static class PersistenceExtensions
 
     /// <summary>Registers the tables a library owns: its schema script is applied as the host starts, before
     /// any hosted service (the bus included) starts (see <see cref="DatabaseSchema"/>).
-    /// Also registers the process's one <see cref="NpgsqlDataSource"/> (its connection pool).</summary>
+    /// Also registers the process's one <see cref="NpgsqlDataSource"/> (its connection pool), its traces and metrics, and a
+    /// readiness check that the database answers.</summary>
     public static IServiceCollection AddOwnedTables(this IServiceCollection services, OwnedSchema schema)
     {
-        services.TryAddSingleton(provider => NpgsqlDataSource.Create(ConnectionString(provider.GetRequiredService<IConfiguration>())));
+        if (!services.Any(d => d.ServiceType == typeof(NpgsqlDataSource)))
+        {
+            services.AddSingleton(provider => NpgsqlDataSource.Create(ConnectionString(provider.GetRequiredService<IConfiguration>())));
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());
+            services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddNpgsqlInstrumentation());
+            services.AddHealthChecks().AddNpgSql(provider => provider.GetRequiredService<NpgsqlDataSource>(), name: "postgresql", tags: [Telemetry.ReadyTag]);
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DatabaseSchema>());
         if (!services.Any(d => d.ServiceType == typeof(OwnedSchema) && Equals(d.ImplementationInstance, schema)))
         {

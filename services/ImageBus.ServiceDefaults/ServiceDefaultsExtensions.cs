@@ -14,11 +14,12 @@ public static class ServiceDefaultsExtensions
     const string TextTemplate =
         "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}{JobScope}: {Message:lj}{NewLine}{Exception}";
 
-    /// <summary>Serilog logging (see <see cref="ConfigureLogging"/>), and a service provider that refuses, at
-    /// start-up, a singleton that holds a scoped service or a registration it cannot build.</summary>
+    /// <summary>Serilog logging (see <see cref="ConfigureLogging"/>), telemetry and health checks (see <see cref="Telemetry"/>),
+    /// and a service provider that refuses, at start-up, a singleton that holds a scoped service or a registration it cannot build.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSerilog((_, logger) => ConfigureLogging(logger, builder.Configuration, builder.Environment.ApplicationName));
+        builder.AddTelemetry();
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions
         {
             ValidateScopes = true,

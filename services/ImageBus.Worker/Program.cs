@@ -3,10 +3,11 @@ using ImageBus.ServiceDefaults;
 using ImageBus.Worker;
 using Microsoft.Extensions.Options;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.Services.AddWorker(builder.Configuration);
-using var host = builder.Build();
+await using var host = builder.Build();
+host.MapServiceEndpoints();
 try
 {
     // Before the host starts anything: a worker with a bad setting, key or model must not take commands off

@@ -12,6 +12,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
     public const string FakeGeminiKey = "fake-key";
 
     readonly Dictionary<string, ServiceProcess> services = [];
+    readonly Dictionary<string, string> serviceUrls = [];
     readonly Dictionary<string, string> environment;
 
     ImageBusCluster(TestDatabase database, TestVirtualHost virtualHost, BrokerPorts broker, string storageRoot, int gatewayPort,
@@ -88,6 +89,9 @@ public sealed class ImageBusCluster : IAsyncDisposable
 
     public ServiceProcess Service(string name) => services[name];
 
+    /// <summary>Where the service's HTTP endpoints (health, metrics; the gateway's API) answer.</summary>
+    public string ServiceUrl(string name) => serviceUrls[name];
+
     /// <summary>Starts (or starts again) one service with the cluster's settings.</summary>
     public ServiceProcess StartService(string name)
     {
@@ -95,8 +99,10 @@ public sealed class ImageBusCluster : IAsyncDisposable
         {
             "Gateway" => GatewayUrl,
             "FakeGemini" => FakeGeminiUrl,
-            _ => "",
+            // Health and metrics endpoints on a port of their own, so several clusters and instances can run at once.
+            _ => $"http://127.0.0.1:{FreePort.Next()}",
         };
+        serviceUrls[name] = urls;
         var serviceEnvironment = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = urls, ["Urls"] = urls };
         var service = ServiceProcess.Start(name, serviceEnvironment);
         services[name] = service;

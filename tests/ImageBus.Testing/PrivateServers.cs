@@ -14,6 +14,7 @@ public static class PrivateServers
             ["IMAGEBUS_AMQP_PORT"] = ports.Amqp.ToString(),
             ["IMAGEBUS_RABBIT_MGMT_PORT"] = ports.Management.ToString(),
             ["IMAGEBUS_RABBIT_DIST_PORT"] = FreePort.Next().ToString(),
+            ["IMAGEBUS_RABBIT_PROMETHEUS_PORT"] = FreePort.Next().ToString(),
             ["IMAGEBUS_RABBIT_NODE"] = $"imagebus-test-{ports.Amqp}",
         });
     }

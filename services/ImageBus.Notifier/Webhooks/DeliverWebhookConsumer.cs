@@ -53,6 +53,7 @@ public sealed class DeliverWebhookConsumer(
 
         var disabledFor = await store.RecordAttemptAsync(work, attemptedAt, outcome, status, retryIn, settings.DisableAfter, context.CancellationToken);
         Log(work, attempt, outcome, status, retryIn);
+        WebhookMetrics.Attempted(outcome, status);
         if (disabledFor is not null)
         {
             logger.LogWarning("Disabled webhook endpoint {EndpointId}: {DisabledReason}", work.EndpointId, disabledFor);

@@ -23,7 +23,7 @@ public sealed class OverdueJobSweeper(
     const long SweepLockKey = 0x1_4A6E_5EE9;
     const int BatchSize = 100;
 
-    readonly Counter<long> overdue = meters.Create("ImageBus.Orchestrator")
+    readonly Counter<long> overdue = meters.Create(OrchestratorMetrics.MeterName)
         .CreateCounter<long>("imagebus.sweeper.overdue_jobs", description: "Jobs found unfinished past their deadline");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

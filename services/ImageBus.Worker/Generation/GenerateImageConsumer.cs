@@ -107,6 +107,7 @@ public sealed class GenerateImageConsumer(
         logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes, {TotalTokens} tokens, {CostUsd} USD) at {Location}",
             command.Item.ItemId, command.JobId, processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.Bytes.Length,
             usage?.TotalTokenCount, cost, blobs.Describe(imageKey));
+        WorkerMetrics.ImageDone(context, "completed");
         await context.Publish(new ImageGenerated(
             command.JobId, command.Item.ItemId, command.Attempt, imageKey, processed.Jpeg.Width, processed.Jpeg.Height,
             processed.Jpeg.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
@@ -118,6 +119,7 @@ public sealed class GenerateImageConsumer(
         var command = context.Message;
         logger.LogWarning("Giving up on {ItemId} of job {JobId} after {Calls} Gemini calls: {ErrorCode} {Error}",
             command.Item.ItemId, command.JobId, calls, code, message);
+        WorkerMetrics.ImageDone(context, code);
         return context.Publish(new ImageGenerationFailed(
             command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow()));
     }

@@ -44,6 +44,7 @@ public sealed class SharedRateLimiter(
     public async Task<long> AcquireAsync(CancellationToken ct)
     {
         var (slotUs, nowUs) = await ReserveAsync(ct);
+        WorkerMetrics.BudgetWait.Record(Math.Max(0, slotUs - nowUs) / 1e6);
         if (slotUs > nowUs)
         {
             var wait = TimeSpan.FromMicroseconds(slotUs - nowUs);

@@ -8,6 +8,7 @@ using ImageBus.Storage;
 using ImageBus.Http;
 using ImageBus.Worker.Generation;
 using ImageBus.Worker.Throttling;
+using MassTransit;
 using Npgsql;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,11 +17,23 @@ namespace ImageBus.Worker;
 
 public static class WorkerExtensions
 {
+    /// <summary>Time for the bus to return what it holds and close after the grace, and for the host to stop the rest.</summary>
+    static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(10);
+
     /// <summary>The worker service: <see cref="AddImageGeneration"/> on the RabbitMQ bus.</summary>
     public static IServiceCollection AddWorker(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddImageGeneration(configuration);
         services.AddImageBusMessaging(bus => bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition)));
+        // Graceful shutdown: the bus stops taking commands (prefetched ones go back to the queue), images in flight get
+        // ShutdownGrace to finish, then their consume contexts are cancelled and their commands return to the queue too.
+        services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
+        {
+            host.ConsumerStopTimeout = worker.Value.ShutdownGrace;
+            host.StopTimeout = worker.Value.ShutdownGrace + StopMargin;
+        });
+        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
+            host.ShutdownTimeout = worker.Value.ShutdownGrace + StopMargin + StopMargin);
         return services;
     }
 

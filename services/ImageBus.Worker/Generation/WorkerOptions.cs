@@ -18,6 +18,11 @@ public sealed class WorkerOptions
     [Range(1, 1_000_000)]
     public int RequestsPerMinute { get; set; } = 60;
 
+    /// <summary>On SIGTERM the worker stops taking commands and lets the images it is generating finish for this long;
+    /// any still unfinished then are cancelled and go back to the queue, for another worker to generate.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Upper bound of one source image download, body included.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan SourceImageTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -19,8 +19,9 @@ die() { log "error: $*"; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Installs the Debian packages ImageBus needs that are not there yet (one apt-get update, only if needed).
+# Extra packages may be named (./imagebus test adds what only the tests use).
 install_packages() {
-  local wanted=(rabbitmq-server postgresql-15 curl jq) missing=()
+  local wanted=(rabbitmq-server postgresql-15 curl jq "$@") missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
@@ -126,7 +127,7 @@ create_bus_user() {
 }
 
 start_servers() {
-  install_packages
+  install_packages "$@"
   start_postgres
   start_rabbitmq
 }

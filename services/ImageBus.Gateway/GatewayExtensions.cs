@@ -1,4 +1,5 @@
 using ImageBus.Gateway.Jobs;
+using ImageBus.Gateway.Operations;
 using ImageBus.Gemini;
 using ImageBus.Imaging;
 using ImageBus.Gateway.Streaming;
@@ -32,6 +33,18 @@ public static class GatewayExtensions
         services.RetryDroppedConnections<WebhooksDbContext>();
         services.AddImageBusMessaging(_ => { });
         services.AddWebhookEndpointsApi();
+        services.AddRetention();
+        return services;
+    }
+
+    /// <summary>Retention of old jobs (see <see cref="RetentionSweeper"/>), swept by the gateways, which hold every store it removes from.</summary>
+    static IServiceCollection AddRetention(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
+        services.AddSingleton<JobRetention>();
+        services.AddSingleton<WebhookRetention>();
+        services.AddSingleton<RetentionSweeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<RetentionSweeper>());
         return services;
     }
 

@@ -58,9 +58,12 @@ public sealed class JobState : SagaStateMachineInstance
         var state => state,
     };
 
+    /// <summary>The statuses a job ends in (until a retry, for partial and failed).</summary>
+    public static readonly IReadOnlyList<string> TerminalStatuses =
+        [JobStatuses.Completed, JobStatuses.Partial, JobStatuses.Failed, JobStatuses.Cancelled, JobStatuses.Rejected];
+
     /// <summary>Whether a saga state name is one a job ends in (until a retry, for partial and failed).</summary>
-    public static bool IsTerminal(string currentState) => StatusOf(currentState)
-        is JobStatuses.Completed or JobStatuses.Partial or JobStatuses.Failed or JobStatuses.Cancelled or JobStatuses.Rejected;
+    public static bool IsTerminal(string currentState) => TerminalStatuses.Contains(StatusOf(currentState));
 
     public JobCounts Counts => new(
         Images.Count,

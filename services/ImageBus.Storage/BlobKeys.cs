@@ -7,7 +7,10 @@ namespace ImageBus.Storage;
 public static class BlobKeys
 {
     public static string ForImage(string tenantId, Guid jobId, string itemId, int attempt, string variant) =>
-        $"{Segment(tenantId)}/{jobId:N}/{Segment(itemId)}/attempt-{attempt}/{Segment(variant)}";
+        $"{ForJob(tenantId, jobId)}{Segment(itemId)}/attempt-{attempt}/{Segment(variant)}";
+
+    /// <summary>Everything stored for one job (every item, attempt and variant): a prefix for <see cref="IBlobStore.DeleteAsync"/>.</summary>
+    public static string ForJob(string tenantId, Guid jobId) => $"{Segment(tenantId)}/{jobId:N}/";
 
     /// <summary>A new key for a source image uploaded with a case: a random id under <see cref="UploadPrefix"/>, so two
     /// uploads never share a key and no key can be guessed from another. Image keys never collide with it: their second

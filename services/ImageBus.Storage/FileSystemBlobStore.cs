@@ -30,6 +30,27 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
         return Task.FromResult<Stream?>(File.Exists(path) ? File.OpenRead(path) : null);
     }
 
+    public Task<int> DeleteAsync(string keyOrPrefix, CancellationToken cancellationToken)
+    {
+        if (!keyOrPrefix.EndsWith('/'))
+        {
+            var file = PathOf(keyOrPrefix);
+            var existed = File.Exists(file);
+            File.Delete(file);
+            return Task.FromResult(existed ? 1 : 0);
+        }
+
+        var directory = PathOf(keyOrPrefix.TrimEnd('/'));
+        if (!Directory.Exists(directory))
+        {
+            return Task.FromResult(0);
+        }
+
+        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Count();
+        Directory.Delete(directory, recursive: true);
+        return Task.FromResult(files);
+    }
+
     public string Describe(string key) => PathOf(key);
 
     string PathOf(string key)

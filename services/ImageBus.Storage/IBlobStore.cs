@@ -10,6 +10,10 @@ public interface IBlobStore
     /// <summary>Opens a stored blob, or returns null when there is none under the key.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>Removes the blob under the key, or every blob under it when the key ends with <c>/</c> (a job's folder);
+    /// returns how many were removed (none when there were none).</summary>
+    Task<int> DeleteAsync(string keyOrPrefix, CancellationToken cancellationToken);
+
     /// <summary>Where a person finds the blob: a file path or an object URL.</summary>
     string Describe(string key);
 }

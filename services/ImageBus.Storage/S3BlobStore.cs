@@ -72,6 +72,38 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
+    public async Task<int> DeleteAsync(string keyOrPrefix, CancellationToken cancellationToken)
+    {
+        if (!keyOrPrefix.EndsWith('/'))
+        {
+            await client.DeleteObjectAsync(bucket, keyOrPrefix, cancellationToken);
+            return 1;
+        }
+
+        // A page of keys at a time (S3 lists and deletes up to 1,000 per call).
+        var removed = 0;
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = keyOrPrefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await client.ListObjectsV2Async(request, cancellationToken);
+            if (page.S3Objects is { Count: > 0 } objects)
+            {
+                await client.DeleteObjectsAsync(new DeleteObjectsRequest
+                {
+                    BucketName = bucket,
+                    Objects = [.. objects.Select(o => new KeyVersion { Key = o.Key })],
+                }, cancellationToken);
+                removed += objects.Count;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+
+        return removed;
+    }
+
     public string Describe(string key) => $"s3://{bucket}/{key}";
 
     public void Dispose() => client.Dispose();

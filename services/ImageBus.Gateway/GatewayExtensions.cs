@@ -1,3 +1,5 @@
+using ImageBus.Gateway.Admin;
+using ImageBus.Gateway.Auth;
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gemini;
 using ImageBus.Imaging;
@@ -9,6 +11,7 @@ using ImageBus.Webhooks;
 using ImageBus.Messaging;
 using ImageBus.Persistence;
 using ImageBus.Storage;
+using ImageBus.Tenants;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace ImageBus.Gateway;
@@ -29,9 +32,12 @@ public static class GatewayExtensions
         services.AddBlobStore();
         services.AddJobStore();
         services.AddWebhookStore();
+        services.AddGatewayAuthorization();
+        services.AddSignedImageUrls();
         // People wait on these answers: a connection a database restart dropped is tried again, not answered with 500.
         services.RetryDroppedConnections<JobsDbContext>();
         services.RetryDroppedConnections<WebhooksDbContext>();
+        services.RetryDroppedConnections<TenantsDbContext>();
         services.AddImageBusMessaging(_ => { });
         services.AddWebhookEndpointsApi();
         return services;
@@ -42,8 +48,11 @@ public static class GatewayExtensions
         app.UseRequestLogContext();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready");
+        app.UseAuthorization();
+        // Probes carry no key; every other route takes one (the fallback policy) unless it says otherwise.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapAdminApi();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();

@@ -65,13 +65,21 @@ public sealed class ImageUrlSigner(NpgsqlDataSource database, IOptions<ImageUrlO
     /// <summary>The stored key, writing a random one first if there is none: the first writer wins, the rest read its row.</summary>
     async Task<byte[]> LoadAsync(CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("""
-            INSERT INTO signing_keys (purpose, key, created_at) VALUES ($1, $2, now()) ON CONFLICT (purpose) DO NOTHING;
-            SELECT key FROM signing_keys WHERE purpose = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = Purpose });
-        command.Parameters.Add(new NpgsqlParameter { Value = RandomNumberGenerator.GetBytes(32) });
-        return (byte[])(await command.ExecuteScalarAsync(cancellationToken))!;
+        // One statement; its snapshot may miss a row a concurrent first writer committed meanwhile, so it is asked again.
+        while (true)
+        {
+            await using var command = database.CreateCommand("""
+                WITH inserted AS (
+                    INSERT INTO signing_keys (purpose, key, created_at) VALUES ($1, $2, now()) ON CONFLICT (purpose) DO NOTHING RETURNING key)
+                SELECT key FROM inserted UNION ALL SELECT key FROM signing_keys WHERE purpose = $1 LIMIT 1
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = Purpose });
+            command.Parameters.Add(new NpgsqlParameter { Value = RandomNumberGenerator.GetBytes(32) });
+            if (await command.ExecuteScalarAsync(cancellationToken) is byte[] stored)
+            {
+                return stored;
+            }
+        }
     }
 }
 

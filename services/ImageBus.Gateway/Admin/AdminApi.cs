@@ -95,8 +95,7 @@ public static class AdminApi
             return TypedResults.NotFound();
         }
 
-        await db.ApiKeys.Where(k => k.TenantId == tenantId && k.RevokedAt == null)
-            .ExecuteUpdateAsync(k => k.SetProperty(x => x.RevokedAt, now), cancellationToken);
+        await RevokeAsync(db.ApiKeys.Where(k => k.TenantId == tenantId), now, cancellationToken);
         logger.LogInformation("Deleted tenant {TenantId} and revoked its keys", tenantId);
         return TypedResults.NoContent();
     }
@@ -147,9 +146,7 @@ public static class AdminApi
     {
         var now = clock.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var revoked = await db.ApiKeys.Where(k => k.KeyId == keyId && k.RevokedAt == null)
-            .ExecuteUpdateAsync(k => k.SetProperty(x => x.RevokedAt, now), cancellationToken);
-        if (revoked == 0)
+        if (await RevokeAsync(db.ApiKeys.Where(k => k.KeyId == keyId), now, cancellationToken) == 0)
         {
             return TypedResults.NotFound();
         }
@@ -157,6 +154,10 @@ public static class AdminApi
         logger.LogInformation("Revoked API key {KeyId}", keyId);
         return TypedResults.NoContent();
     }
+
+    /// <summary>Revokes the keys not yet revoked (a revocation time never moves); answers how many.</summary>
+    static Task<int> RevokeAsync(IQueryable<ApiKey> keys, DateTimeOffset now, CancellationToken cancellationToken) =>
+        keys.Where(k => k.RevokedAt == null).ExecuteUpdateAsync(k => k.SetProperty(x => x.RevokedAt, now), cancellationToken);
 
     static Task<Tenant?> FindAsync(TenantsDbContext db, string tenantId, CancellationToken cancellationToken) =>
         db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.TenantId == tenantId && t.DeletedAt == null, cancellationToken);

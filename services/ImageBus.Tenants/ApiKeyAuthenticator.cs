@@ -18,7 +18,7 @@ public sealed class ApiKeyAuthenticator(IDbContextFactory<TenantsDbContext> cont
     /// <summary>How often one instance records a key's last use: a write per minute at most, not one per request.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    readonly byte[][] adminHashes = [.. admin.Value.ApiKeySha256.Select(Convert.FromHexString)];
+    readonly byte[][] adminHashes = [.. admin.Value.Hashes.Select(Convert.FromHexString)];
     readonly ConcurrentDictionary<string, DateTimeOffset> recordedUse = new();
 
     public async Task<ApiKeyIdentity?> AuthenticateAsync(string key, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using ImageBus.Gateway.Admin;
+using ImageBus.Gateway.Auth;
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gateway.Operations;
 using ImageBus.Gemini;
@@ -10,6 +12,7 @@ using ImageBus.Webhooks;
 using ImageBus.Messaging;
 using ImageBus.Persistence;
 using ImageBus.Storage;
+using ImageBus.Tenants;
 
 namespace ImageBus.Gateway;
 
@@ -28,9 +31,12 @@ public static class GatewayExtensions
         services.AddBlobStore();
         services.AddJobStore();
         services.AddWebhookStore();
+        services.AddGatewayAuthorization();
+        services.AddSignedImageUrls();
         // People wait on these answers: a connection a database restart dropped is tried again, not answered with 500.
         services.RetryDroppedConnections<JobsDbContext>();
         services.RetryDroppedConnections<WebhooksDbContext>();
+        services.RetryDroppedConnections<TenantsDbContext>();
         services.AddImageBusMessaging(_ => { });
         services.AddWebhookEndpointsApi();
         services.AddRetention();
@@ -53,7 +59,11 @@ public static class GatewayExtensions
         app.UseRequestLogContext();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthorization();
+        // Probes and scrapes carry no key (MapServiceEndpoints allows them anonymously); every other route takes one
+        // (the fallback policy) unless it says otherwise.
         app.MapServiceEndpoints();
+        app.MapAdminApi();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();

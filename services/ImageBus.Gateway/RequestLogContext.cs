@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ImageBus.Gateway.Webhooks;
+using ImageBus.Gateway.Auth;
 using ImageBus.ServiceDefaults;
 using Serilog;
 using Serilog.Context;
@@ -7,7 +7,7 @@ using Serilog.Context;
 namespace ImageBus.Gateway;
 
 /// <summary>Ties the gateway's log lines to the request's job: <c>JobId</c> from the route, <c>TenantId</c> from the
-/// tenant header, <c>CorrelationId</c> from the request's trace, on every line written while it is handled,
+/// request's API key (authenticated here, before the properties are pushed), <c>CorrelationId</c> from the request's trace, on every line written while it is handled,
 /// and one Serilog summary line per request.</summary>
 public static class RequestLogContext
 {
@@ -20,6 +20,7 @@ public static class RequestLogContext
                 diagnostics.Set(name, value);
             }
         });
+        app.UseAuthentication();
         app.Use(async (http, next) =>
         {
             var pushed = Properties(http).Select(p => LogContext.PushProperty(p.Name, p.Value)).ToList();
@@ -42,7 +43,7 @@ public static class RequestLogContext
             yield return (LogProperties.JobId, jobId);
         }
 
-        if (http.Request.Headers[WebhookEndpointsApi.TenantHeader].ToString() is { Length: > 0 } tenant)
+        if (Caller.Of(http.User)?.TenantId is { } tenant)
         {
             yield return (LogProperties.TenantId, tenant);
         }

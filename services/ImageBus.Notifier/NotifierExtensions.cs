@@ -3,6 +3,7 @@ using ImageBus.ServiceDefaults;
 using ImageBus.Messaging;
 using ImageBus.Messaging.Scheduling;
 using ImageBus.Http;
+using ImageBus.Tenants;
 using ImageBus.Webhooks;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,6 +35,8 @@ public static class NotifierExtensions
         // Webhook URLs are chosen by tenants: every connection is checked against the address guard.
         services.AddAddressGuardedHttpClient<WebhookPoster>();
         services.AddWebhookStore();
+        // Payloads carry image links signed like the gateway's, on the same key.
+        services.AddSignedImageUrls();
         services.AddSingleton<JobEventRecorder>();
         services.AddSingleton<WebhookDeliveryStore>();
         return services;

@@ -34,18 +34,20 @@ public sealed class CaseGenerationTests(ClusterFixture fixture) : IClassFixture<
         Assert.Equal(4, images.Count(i => i.GetProperty("kind").GetString() == ImageKinds.Location));
 
         var processor = new VipsImageProcessor(Options.Create(new ImagingOptions()));
+        using var anonymous = cluster.Anonymous();
         foreach (var image in images)
         {
             var itemId = image.GetProperty("itemId").GetString()!;
             var (width, height) = ImageDimensions.For(AspectRatioOf(itemId), size);
-            var file = Path.Combine(cluster.StorageRoot, "detective-game", jobId.ToString("N"), itemId, "attempt-1", "image.jpg");
+            var file = Path.Combine(cluster.StorageRoot, ImageBusCluster.DefaultTenant, jobId.ToString("N"), itemId, "attempt-1", "image.jpg");
             var bytes = await File.ReadAllBytesAsync(file);
             var info = processor.Inspect(bytes);
             Assert.Equal((ImageFormat.Jpeg, width, height), (info.Format, info.Width, info.Height));
             // Decoding every pixel (not only the header) proves the file is a whole JPEG.
             Assert.NotNull(processor.Process(bytes, 64, 64));
 
-            var served = await cluster.Gateway.GetByteArrayAsync(image.GetProperty("url").GetString());
+            // The status answer's link is signed: it needs no key.
+            var served = await anonymous.GetByteArrayAsync(image.GetProperty("url").GetString());
             Assert.Equal(bytes, served);
         }
 
@@ -88,7 +90,6 @@ public sealed class CaseGenerationTests(ClusterFixture fixture) : IClassFixture<
     {
         var request = new
         {
-            tenantId = "",
             caseId = "case-1",
             items = new object[]
             {
@@ -104,7 +105,7 @@ public sealed class CaseGenerationTests(ClusterFixture fixture) : IClassFixture<
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var errors = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order().ToList();
-        Assert.Equal(["items[1].aspectRatio", "items[1].itemId", "items[1].kind", "items[2].prompt", "tenantId"], errors);
+        Assert.Equal(["items[1].aspectRatio", "items[1].itemId", "items[1].kind", "items[2].prompt"], errors);
     }
 
     [Theory]
@@ -125,13 +126,14 @@ public sealed class CaseGenerationTests(ClusterFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_missing_tenant_header_is_refused_with_problem_details()
+    public async Task A_request_without_a_key_is_refused_with_problem_details_and_a_bearer_challenge()
     {
-        using var response = await cluster.Gateway.GetAsync("/v1/webhooks/endpoints");
+        using var anonymous = cluster.Anonymous();
+        using var response = await anonymous.GetAsync("/v1/webhooks/endpoints");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains("from header", problem.GetProperty("errors").GetProperty("request")[0].GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
 
         var jobId = await cluster.SubmitAsync(request);
         Assert.Equal(JobStatuses.Partial, Status(await cluster.WaitForJobAsync(jobId, JobTimeout)));
-        (await cluster.Gateway.PostAsync($"/v1/jobs/{jobId}/retry", null)).EnsureSuccessStatusCode();
+        (await (await Client()).PostAsync($"/v1/jobs/{jobId}/retry", null)).EnsureSuccessStatusCode();
         var status = await cluster.WaitForJobAsync(jobId, JobTimeout, JobStatuses.Completed);
 
         Assert.Equal([("a", 1), ("b", 2)], status.Images().Select(i => (i.GetProperty("itemId").GetString(), i.GetProperty("attempt").GetInt32())));
@@ -50,7 +50,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         var tag = Guid.NewGuid().ToString("N");
         var request = Job(Item("a", $"enhance {tag}", sourceImageUpload: "photo"), Item("b", $"enhance {tag} again", sourceImageUpload: "photo"));
 
-        using var response = await cluster.Gateway.PostAsync("/v1/jobs", Multipart(request, jobAsFile: true, ("photo", photo)));
+        using var response = await (await Client()).PostAsync("/v1/jobs", Multipart(request, jobAsFile: true, ("photo", photo)));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var jobId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetGuid();
         Assert.Equal(JobStatuses.Completed, Status(await cluster.WaitForJobAsync(jobId, JobTimeout)));
@@ -98,7 +98,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         var request = Job(Item("a", "a poster", aspectRatio: aspectRatio, imageSize: imageSize), Item("b", "a poster", aspectRatio: "7:5"));
         request["model"] = model;
 
-        var errors = await ProblemsAsync(await cluster.Gateway.PostAsJsonAsync("/v1/jobs", request));
+        var errors = await ProblemsAsync(await (await Client()).PostAsJsonAsync("/v1/jobs", request));
 
         Assert.Equal(new[] { field, "items[1].aspectRatio" }.Order(StringComparer.Ordinal), errors.Keys.Order(StringComparer.Ordinal));
     }
@@ -117,7 +117,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         var large = new byte[(20 * 1024 * 1024) + 1];
         Png(8, 8).CopyTo(large, 0);
 
-        var errors = await ProblemsAsync(await cluster.Gateway.PostAsync("/v1/jobs", Multipart(request, jobAsFile: false,
+        var errors = await ProblemsAsync(await (await cluster.ClientForTenantAsync(RefusedTenantId)).PostAsync("/v1/jobs", Multipart(request, jobAsFile: false,
             ("notes", "not an image"u8.ToArray()), ("large", large), ("pixels", WithJpegSize(Jpeg(16, 16), 10_000, 10_000)), ("fine", Png(8, 8)))));
 
         Assert.Equal(
@@ -133,7 +133,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
     [Fact]
     public async Task An_upload_named_in_a_json_submission_is_refused()
     {
-        var errors = await ProblemsAsync(await cluster.Gateway.PostAsJsonAsync("/v1/jobs", Job(Item("a", "x", sourceImageUpload: "photo"))));
+        var errors = await ProblemsAsync(await (await Client()).PostAsJsonAsync("/v1/jobs", Job(Item("a", "x", sourceImageUpload: "photo"))));
 
         Assert.Contains("multipart/form-data", Assert.Single(errors["items[0].sourceImageUpload"]), StringComparison.Ordinal);
     }
@@ -144,9 +144,12 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         using var withoutJob = new MultipartFormDataContent { { new ByteArrayContent(Png(8, 8)), "photo", "photo.png" } };
         using var badJob = new MultipartFormDataContent { { new StringContent("{\"tenantId\": "), "job" } };
 
-        Assert.Equal(["job"], (await ProblemsAsync(await cluster.Gateway.PostAsync("/v1/jobs", withoutJob))).Keys);
-        Assert.Equal(["job"], (await ProblemsAsync(await cluster.Gateway.PostAsync("/v1/jobs", badJob))).Keys);
+        Assert.Equal(["job"], (await ProblemsAsync(await (await Client()).PostAsync("/v1/jobs", withoutJob))).Keys);
+        Assert.Equal(["job"], (await ProblemsAsync(await (await Client()).PostAsync("/v1/jobs", badJob))).Keys);
     }
+
+    /// <summary>A client with a key of <see cref="TenantId"/>, the tenant these cases name.</summary>
+    Task<HttpClient> Client() => cluster.ClientForTenantAsync(TenantId);
 
     static JsonObject Job(params JsonObject[] items) => Job(TenantId, items);
 

@@ -65,12 +65,12 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
         var jobId = await cluster.SubmitAsync(request);
         var completed = await receiver.WaitForAsync(w => w.JobId == jobId && w.Type == "job.completed", TimeSpan.FromSeconds(90));
 
-        var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+        var deliveries = await (await Tenant(tenant)).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
         var delivery = Assert.Single(deliveries.EnumerateArray());
         Assert.Equal("job.completed", delivery.GetProperty("eventType").GetString());
         Assert.Equal(200, delivery.GetProperty("attemptLog")[0].GetProperty("statusCode").GetInt32());
 
-        using var redeliver = await Tenant(tenant).PostAsync($"/v1/webhooks/deliveries/{delivery.GetProperty("id").GetGuid()}/redeliver", null);
+        using var redeliver = await (await Tenant(tenant)).PostAsync($"/v1/webhooks/deliveries/{delivery.GetProperty("id").GetGuid()}/redeliver", null);
         Assert.Equal(HttpStatusCode.Accepted, redeliver.StatusCode);
         await NotifierEventually(() => receiver.Received.Count(w => w.Headers["webhook-id"] == completed.Headers["webhook-id"]) == 2);
         Assert.Single(receiver.Received.Select(w => w.Type).Distinct());
@@ -90,7 +90,7 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
         var jobId = await cluster.SubmitAsync(request);
         await receiver.WaitForAsync(w => w.JobId == jobId && w.Type == "job.completed", TimeSpan.FromSeconds(90));
 
-        var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+        var deliveries = await (await Tenant(tenant)).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
         var attempts = Assert.Single(deliveries.EnumerateArray()).GetProperty("attemptLog").EnumerateArray()
             .OrderBy(a => a.GetProperty("attemptedAt").GetDateTimeOffset()).ToList();
         Assert.Equal([503, 200], attempts.Select(a => a.GetProperty("statusCode").GetInt32()));
@@ -127,11 +127,11 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
 
             Assert.True(cluster.Service("Orchestrator").HasExited, "the orchestrator was down when the retry went out");
             // The receiver has the POST a moment before the notifier records it delivered.
-            var deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+            var deliveries = await (await Tenant(tenant)).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
             for (var tries = 0; deliveries.GetArrayLength() == 0 && tries < 150; tries++)
             {
                 await Task.Delay(200);
-                deliveries = await Tenant(tenant).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
+                deliveries = await (await Tenant(tenant)).GetFromJsonAsync<JsonElement>($"/v1/webhooks/endpoints/{endpoint.Id}/deliveries?status=delivered");
             }
 
             var attempts = Assert.Single(deliveries.EnumerateArray()).GetProperty("attemptLog").EnumerateArray();
@@ -147,7 +147,7 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
     [Fact]
     public async Task An_endpoint_with_several_problems_is_refused_listing_each()
     {
-        using var response = await Tenant("tenant-x").PostAsJsonAsync("/v1/webhooks/endpoints",
+        using var response = await (await Tenant("tenant-x")).PostAsJsonAsync("/v1/webhooks/endpoints",
             new { url = "http://10.0.0.5/hook", eventTypes = new[] { "job.exploded" } });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -162,7 +162,7 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
     [InlineData("http://192.168.1.1/hook")]
     public async Task Endpoints_reaching_internal_addresses_are_refused(string url)
     {
-        using var response = await Tenant("tenant-x").PostAsJsonAsync("/v1/webhooks/endpoints", new { url });
+        using var response = await (await Tenant("tenant-x")).PostAsJsonAsync("/v1/webhooks/endpoints", new { url });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -175,30 +175,25 @@ public sealed class WebhookEndpointTests(ClusterFixture fixture) : IClassFixture
         var tenant = $"tenant-{Guid.NewGuid():N}";
         var endpoint = await CreateEndpointAsync(tenant, "http://127.0.0.1:9/hook");
 
-        using var response = await Tenant(tenant).PostAsync($"/v1/webhooks/endpoints/{endpoint.Id}/rotate-secret", null);
+        using var response = await (await Tenant(tenant)).PostAsync($"/v1/webhooks/endpoints/{endpoint.Id}/rotate-secret", null);
         var rotated = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.StartsWith("whsec_", rotated.GetProperty("secret").GetString());
         Assert.NotEqual(endpoint.Secret, rotated.GetProperty("secret").GetString());
         Assert.True(rotated.GetProperty("previousSecretExpiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
-        using var other = await Tenant("someone-else").GetAsync($"/v1/webhooks/endpoints/{endpoint.Id}");
+        using var other = await (await Tenant("someone-else")).GetAsync($"/v1/webhooks/endpoints/{endpoint.Id}");
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
     }
 
     async Task<(Guid Id, string Secret)> CreateEndpointAsync(string tenant, string url, string[]? eventTypes = null)
     {
-        using var response = await Tenant(tenant).PostAsJsonAsync("/v1/webhooks/endpoints", new { url, eventTypes });
+        using var response = await (await Tenant(tenant)).PostAsJsonAsync("/v1/webhooks/endpoints", new { url, eventTypes });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
         return (body.GetProperty("endpoint").GetProperty("id").GetGuid(), body.GetProperty("secret").GetString()!);
     }
 
-    HttpClient Tenant(string tenant)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(cluster.GatewayUrl) };
-        client.DefaultRequestHeaders.Add("X-Tenant-Id", tenant);
-        return client;
-    }
+    Task<HttpClient> Tenant(string tenant) => cluster.ClientForTenantAsync(tenant);
 
     static async Task NotifierEventually(Func<bool> condition)
     {

@@ -1,5 +1,10 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
 using ImageBus.Contracts;
+using ImageBus.Tenants;
 
 namespace ImageBus.Testing;
 
@@ -11,8 +16,12 @@ public sealed class ImageBusCluster : IAsyncDisposable
 {
     public const string FakeGeminiKey = "fake-key";
 
+    /// <summary>The tenant <see cref="Gateway"/> acts for (the sample case names no tenant of its own).</summary>
+    public const string DefaultTenant = "detective-game";
+
     readonly Dictionary<string, ServiceProcess> services = [];
     readonly Dictionary<string, string> serviceUrls = [];
+    readonly ConcurrentDictionary<string, Task<HttpClient>> tenantClients = new();
     readonly Dictionary<string, string> environment;
 
     ImageBusCluster(TestDatabase database, TestVirtualHost virtualHost, BrokerPorts broker, string storageRoot, int gatewayPort,
@@ -24,8 +33,12 @@ public sealed class ImageBusCluster : IAsyncDisposable
         GatewayUrl = $"http://127.0.0.1:{gatewayPort}";
         FakeGeminiUrl = $"http://127.0.0.1:{fakeGeminiPort}";
         Gateway = new HttpClient { BaseAddress = new Uri(GatewayUrl) };
+        AdminKey = $"{ApiKeys.Prefix}admin_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+        Admin = ClientWithKey(AdminKey);
         environment = new Dictionary<string, string>
         {
+            // Configuration holds only the admin key's hash, as in production.
+            ["Admin__ApiKeySha256__0"] = Convert.ToHexStringLower(ApiKeys.Hash(AdminKey)),
             ["ConnectionStrings__ImageBus"] = database.ConnectionString,
             ["RabbitMq__Port"] = broker.Amqp.ToString(),
             ["RabbitMq__VirtualHost"] = virtualHost.Name,
@@ -53,7 +66,51 @@ public sealed class ImageBusCluster : IAsyncDisposable
     public string StorageRoot { get; }
     public string GatewayUrl { get; }
     public string FakeGeminiUrl { get; }
+
+    /// <summary>The gateway, authenticated as <see cref="DefaultTenant"/>.</summary>
     public HttpClient Gateway { get; }
+
+    /// <summary>The cluster's admin key (configured on the gateway by its hash) and a client that sends it.</summary>
+    public string AdminKey { get; }
+    public HttpClient Admin { get; }
+
+    /// <summary>A client without a key.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = new Uri(GatewayUrl) };
+
+    /// <summary>A client sending <paramref name="key"/> as its bearer token.</summary>
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>A client with a key of <paramref name="tenantId"/> (the tenant made on first use, through the admin API);
+    /// one per tenant for the cluster's life.</summary>
+    public Task<HttpClient> ClientForTenantAsync(string tenantId) =>
+        tenantClients.GetOrAdd(tenantId, async tenant => ClientWithKey((await CreateKeyAsync(tenant)).Key));
+
+    /// <summary>Creates the tenant unless it exists, and a new key of it, through the admin API.</summary>
+    public async Task<(string KeyId, string Key)> CreateKeyAsync(string tenantId)
+    {
+        using (var created = await Admin.PostAsJsonAsync("/v1/admin/tenants", new { tenantId }))
+        {
+            if (!created.IsSuccessStatusCode && created.StatusCode != System.Net.HttpStatusCode.Conflict)
+            {
+                throw new InvalidOperationException($"creating tenant {tenantId} answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        using var response = await Admin.PostAsJsonAsync($"/v1/admin/tenants/{tenantId}/keys", new { name = "test" });
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"creating a key of {tenantId} answered {(int)response.StatusCode}: {body}");
+        }
+
+        var key = JsonDocument.Parse(body).RootElement;
+        return (key.GetProperty("apiKey").GetProperty("keyId").GetString()!, key.GetProperty("key").GetString()!);
+    }
 
     /// <summary>Starts every service; <paramref name="settings"/> override configuration keys
     /// (as environment variables, e.g. <c>Worker__Concurrency</c>) for all of them. The cluster uses
@@ -77,6 +134,8 @@ public sealed class ImageBusCluster : IAsyncDisposable
             }
 
             await cluster.WaitUntilAnswersAsync("Gateway", new Uri($"{cluster.GatewayUrl}/health/ready"));
+            cluster.Gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+                "Bearer", (await cluster.CreateKeyAsync(DefaultTenant)).Key);
             await cluster.WaitUntilConsumingAsync();
             return cluster;
         }
@@ -109,10 +168,13 @@ public sealed class ImageBusCluster : IAsyncDisposable
         return service;
     }
 
-    /// <summary>Submits a case to the gateway and returns the job id.</summary>
+    /// <summary>Submits a case to the gateway with a key of the tenant it names (<see cref="DefaultTenant"/> when it names
+    /// none) and returns the job id.</summary>
     public async Task<Guid> SubmitAsync(object request)
     {
-        using var response = await Gateway.PostAsJsonAsync("/v1/jobs", request);
+        var tenant = JsonSerializer.SerializeToNode(request)?["tenantId"]?.GetValue<string>();
+        var client = tenant is null ? Gateway : await ClientForTenantAsync(tenant);
+        using var response = await client.PostAsJsonAsync("/v1/jobs", request);
         var body = await response.Content.ReadAsStringAsync();
         if ((int)response.StatusCode != 202)
         {
@@ -122,7 +184,8 @@ public sealed class ImageBusCluster : IAsyncDisposable
         return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("jobId").GetGuid();
     }
 
-    /// <summary>Polls the job's status URL until the job is in one of the given states.</summary>
+    /// <summary>Polls the job's status URL (with the admin key, which reads any tenant's jobs) until the job is in one of
+    /// the given states.</summary>
     public async Task<System.Text.Json.JsonElement> WaitForJobAsync(Guid jobId, TimeSpan timeout, params string[] states)
     {
         var wanted = states.Length > 0
@@ -132,7 +195,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
         System.Text.Json.JsonElement status = default;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            using var response = await Gateway.GetAsync($"/v1/jobs/{jobId}");
+            using var response = await Admin.GetAsync($"/v1/jobs/{jobId}");
             var body = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode)
             {
@@ -163,6 +226,12 @@ public sealed class ImageBusCluster : IAsyncDisposable
         }
 
         Gateway.Dispose();
+        Admin.Dispose();
+        foreach (var client in tenantClients.Values.Where(c => c.IsCompletedSuccessfully))
+        {
+            client.Result.Dispose();
+        }
+
         await VirtualHost.DisposeAsync();
         await Database.DisposeAsync();
         Directory.Delete(StorageRoot, recursive: true);

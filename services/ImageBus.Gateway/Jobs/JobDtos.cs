@@ -3,9 +3,9 @@ using ImageBus.Contracts;
 namespace ImageBus.Gateway.Jobs;
 
 /// <summary>Body of <c>POST /v1/jobs</c> as JSON, or its <c>job</c> part as <c>multipart/form-data</c>; the fields of
-/// <see cref="GenerateCaseImages"/>.</summary>
+/// <see cref="GenerateCaseImages"/>. <see cref="TenantId"/> may be left out: the tenant is the API key's.</summary>
 public sealed record SubmitJobRequest(
-    string TenantId,
+    string? TenantId,
     string CaseId,
     IReadOnlyList<SubmitJobItem> Items,
     int? ImageSize = null,

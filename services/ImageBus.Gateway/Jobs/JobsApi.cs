@@ -1,9 +1,11 @@
 using System.Text.Json;
 using ImageBus.Contracts;
+using ImageBus.Gateway.Auth;
 using ImageBus.Gemini;
 using ImageBus.Jobs;
 using ImageBus.Persistence;
 using ImageBus.Storage;
+using ImageBus.Tenants;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -23,13 +25,15 @@ public static class JobsApi
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs");
         // One path, two bodies: routing picks the endpoint by the request's content type.
-        jobs.MapPost("/", SubmitJson).WithName("SubmitJob");
+        jobs.MapPost("/", SubmitJson).WithName("SubmitJob").RequireAuthorization(GatewayAuthorization.Tenant);
         // Callers are services with keys, not browsers with cookies: no antiforgery token to check.
-        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery();
+        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery().RequireAuthorization(GatewayAuthorization.Tenant);
+        // Reading takes any key (the fallback policy): a tenant's for its own jobs, or an admin key.
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
-        jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage");
-        jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob");
-        jobs.MapPost("/{jobId:guid}/cancel", Cancel).WithName("CancelJob");
+        // A signed link needs no key (an <img> tag, a webhook subscriber); the handler checks link or key.
+        jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage").AllowAnonymous();
+        jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob").RequireAuthorization(GatewayAuthorization.Tenant);
+        jobs.MapPost("/{jobId:guid}/cancel", Cancel).WithName("CancelJob").RequireAuthorization(GatewayAuthorization.Tenant);
         return jobs;
     }
 
@@ -71,7 +75,14 @@ public static class JobsApi
     static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Submit(
         SubmitJobRequest request, IFormFileCollection? files, Submission submission, CancellationToken cancellationToken)
     {
-        var tenantId = request.TenantId ?? "";
+        // The tenant is the key's; a body naming another one is refused, not quietly rewritten.
+        var tenantId = Caller.Of(submission.Http.User)!.Tenant;
+        if (request.TenantId is not null && request.TenantId != tenantId)
+        {
+            return TypedResults.Problem($"This key belongs to tenant '{tenantId}'; the body names tenant '{request.TenantId}'.",
+                statusCode: StatusCodes.Status403Forbidden, title: "The body's tenantId is not the key's tenant.");
+        }
+
         var idempotencyKey = request.IdempotencyKey ?? submission.Http.Request.Headers["Idempotency-Key"].FirstOrDefault();
         var jobId = !string.IsNullOrWhiteSpace(idempotencyKey) && !string.IsNullOrWhiteSpace(tenantId)
             ? JobIds.ForIdempotencyKey(tenantId, idempotencyKey)
@@ -137,18 +148,18 @@ public static class JobsApi
     }
 
     static async Task<Results<Ok<JobStatusResponse>, NotFound>> GetStatus(
-        Guid jobId, IDbContextFactory<JobsDbContext> contexts, CancellationToken cancellationToken)
+        Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, ImageUrlSigner signer, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
         if (job is not null)
         {
-            return TypedResults.Ok(ToResponse(job));
+            return caller.MaySee(job.TenantId) ? TypedResults.Ok(ToResponse(job, await signer.CurrentAsync(cancellationToken))) : TypedResults.NotFound();
         }
 
         // Accepted by the gateway, not yet taken on by the orchestrator.
         var request = await db.JobRequests.AsNoTracking().SingleOrDefaultAsync(r => r.JobId == jobId, cancellationToken);
-        return request is null
+        return request is null || !caller.MaySee(request.TenantId)
             ? TypedResults.NotFound()
             : TypedResults.Ok(new JobStatusResponse(
                 request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted, null,
@@ -157,32 +168,33 @@ public static class JobsApi
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
     static Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> Retry(
-        Guid jobId, IDbContextFactory<JobsDbContext> contexts, IPublishEndpoint publisher, CancellationToken cancellationToken) =>
-        CommandJob(jobId, [JobStatuses.Partial, JobStatuses.Failed], new RetryFailedImages(jobId), "retried", contexts, publisher, cancellationToken);
+        Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, IPublishEndpoint publisher, CancellationToken cancellationToken) =>
+        CommandJob(jobId, caller, [JobStatuses.Partial, JobStatuses.Failed], new RetryFailedImages(jobId), "retried", contexts, publisher,
+            cancellationToken);
 
     /// <summary>Asks a pending or generating job to stop.</summary>
     static Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> Cancel(
-        Guid jobId, CancelJobRequest? request, IDbContextFactory<JobsDbContext> contexts, IPublishEndpoint publisher,
+        Guid jobId, Caller caller, CancelJobRequest? request, IDbContextFactory<JobsDbContext> contexts, IPublishEndpoint publisher,
         CancellationToken cancellationToken) =>
-        CommandJob(jobId, [JobStatuses.Accepted, JobStatuses.Pending, JobStatuses.Generating], new CancelCaseImages(jobId, request?.Reason),
+        CommandJob(jobId, caller, [JobStatuses.Accepted, JobStatuses.Pending, JobStatuses.Generating], new CancelCaseImages(jobId, request?.Reason),
             "cancelled", contexts, publisher, cancellationToken);
 
     /// <summary>Publishes a command for a job in one of the states it applies to. The saga decides
     /// for good (the job may move on in between); this only spares callers a command that cannot apply.</summary>
     static async Task<Results<Accepted, NotFound, Conflict<ProblemDetails>>> CommandJob<T>(
-        Guid jobId, string[] applicableStates, T command, string verb, IDbContextFactory<JobsDbContext> contexts,
+        Guid jobId, Caller caller, string[] applicableStates, T command, string verb, IDbContextFactory<JobsDbContext> contexts,
         IPublishEndpoint publisher, CancellationToken cancellationToken)
         where T : class
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var state = await db.Jobs.AsNoTracking().Where(j => j.CorrelationId == jobId).Select(j => j.CurrentState)
+        var job = await db.Jobs.AsNoTracking().Where(j => j.CorrelationId == jobId).Select(j => new { j.CurrentState, j.TenantId })
             .SingleOrDefaultAsync(cancellationToken);
-        if (state is null)
+        if (job is null || !caller.MaySee(job.TenantId))
         {
             return TypedResults.NotFound();
         }
 
-        var status = JobState.StatusOf(state);
+        var status = JobState.StatusOf(job.CurrentState);
         if (!applicableStates.Contains(status))
         {
             return TypedResults.Conflict(new ProblemDetails
@@ -197,24 +209,42 @@ public static class JobsApi
         return TypedResults.Accepted($"/v1/jobs/{jobId}");
     }
 
-    static async Task<Results<FileStreamHttpResult, NotFound>> GetImage(
-        Guid jobId, string itemId, IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
+    /// <summary>The JPEG, for a signed link (<see cref="ImageUrlSigner"/>: a bad or expired one is 403 whatever key comes
+    /// with it) or a key that may see the job.</summary>
+    static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, ChallengeHttpResult>> GetImage(
+        Guid jobId, string itemId, [FromQuery(Name = ImageUrlSigner.ExpiresParameter)] string? expires,
+        [FromQuery(Name = ImageUrlSigner.SignatureParameter)] string? signature, HttpContext http, ImageUrlSigner signer,
+        IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
     {
+        var signed = expires is not null || signature is not null;
+        if (signed && !await signer.VerifyAsync(jobId, itemId, expires, signature, cancellationToken))
+        {
+            return TypedResults.Problem("The link's signature does not fit this image, or the link has expired.",
+                statusCode: StatusCodes.Status403Forbidden, title: "The image link is not valid.");
+        }
+
+        var caller = Caller.Of(http.User);
+        if (!signed && caller is null)
+        {
+            return TypedResults.Challenge();
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var location = await db.JobImages.AsNoTracking()
+        var image = await db.JobImages.AsNoTracking()
             .Where(i => i.JobId == jobId && i.ItemId == itemId && i.Status == ImageStatuses.Completed)
-            .Select(i => i.Location)
+            .Select(i => new { i.Location, Tenant = db.Jobs.Where(j => j.CorrelationId == jobId).Select(j => j.TenantId).Single() })
             .SingleOrDefaultAsync(cancellationToken);
+        var location = image is not null && (signed || caller!.MaySee(image.Tenant)) ? image.Location : null;
         var stream = location is null ? null : await blobs.OpenReadAsync(location, cancellationToken);
         return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, "image/jpeg");
     }
 
-    static JobStatusResponse ToResponse(JobState job) => new(
+    static JobStatusResponse ToResponse(JobState job, ImageUrls urls) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
         job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
-            i.Status == ImageStatuses.Completed ? JobImagePaths.For(job.CorrelationId, i.ItemId) : null,
+            i.Status == ImageStatuses.Completed ? urls.For(job.CorrelationId, i.ItemId) : null,
             i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd,
             i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At)).ToList())).ToList());
 }

@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using ImageBus.Contracts;
+using ImageBus.Gateway.Auth;
 using ImageBus.Jobs;
 using ImageBus.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,14 +25,15 @@ public static class JobEventStreamApi
         app.MapGet("/v1/jobs/{jobId:guid}/events", Stream).WithTags("Jobs").WithName("StreamJobEvents");
 
     static async Task<Results<ServerSentEventsResult<string>, NotFound>> Stream(
-        Guid jobId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        Guid jobId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, Caller caller,
         IDbContextFactory<JobsDbContext> jobContexts, IDbContextFactory<WebhooksDbContext> eventContexts, CancellationToken cancellationToken)
     {
         await using var jobs = await jobContexts.CreateDbContextAsync(cancellationToken);
         await using var recorded = await eventContexts.CreateDbContextAsync(cancellationToken);
-        var known = await jobs.JobRequests.AnyAsync(r => r.JobId == jobId, cancellationToken)
-            || await jobs.Jobs.AnyAsync(j => j.CorrelationId == jobId, cancellationToken)
-            || await recorded.JobEvents.AnyAsync(e => e.JobId == jobId, cancellationToken);
+        var owner = await jobs.JobRequests.Where(r => r.JobId == jobId).Select(r => r.TenantId).FirstOrDefaultAsync(cancellationToken)
+            ?? await jobs.Jobs.Where(j => j.CorrelationId == jobId).Select(j => j.TenantId).FirstOrDefaultAsync(cancellationToken)
+            ?? await recorded.JobEvents.Where(e => e.JobId == jobId).Select(e => e.TenantId).FirstOrDefaultAsync(cancellationToken);
+        var known = owner is not null && caller.MaySee(owner);
         var after = long.TryParse(lastEventId, out var lastSeen) ? lastSeen : 0;
         return known
             ? TypedResults.ServerSentEvents(ReadAsync(jobId, after, jobContexts, eventContexts, cancellationToken))

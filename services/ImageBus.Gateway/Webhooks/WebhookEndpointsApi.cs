@@ -1,4 +1,5 @@
 using ImageBus.Contracts;
+using ImageBus.Gateway.Auth;
 using ImageBus.ServiceDefaults;
 using ImageBus.Messaging;
 using ImageBus.Http;
@@ -12,12 +13,10 @@ using Microsoft.Extensions.Options;
 
 namespace ImageBus.Gateway.Webhooks;
 
-/// <summary>Webhook endpoints per tenant (the tenant is the <c>X-Tenant-Id</c> header), their delivery log,
-/// redelivery and recovery, and the secret that signs the webhooks of jobs submitted with their own URL.</summary>
+/// <summary>Webhook endpoints per tenant (the tenant is the API key's), their delivery log, redelivery and recovery, and
+/// the secret that signs the webhooks of jobs submitted with their own URL. Another tenant's endpoint or delivery is 404.</summary>
 public static class WebhookEndpointsApi
 {
-    public const string TenantHeader = "X-Tenant-Id";
-
     public static IServiceCollection AddWebhookEndpointsApi(this IServiceCollection services)
     {
         services.AddValidatedOptions<WebhookApiOptions>(WebhookApiOptions.Section);
@@ -29,7 +28,7 @@ public static class WebhookEndpointsApi
 
     public static RouteGroupBuilder MapWebhookEndpointsApi(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
+        var webhooks = app.MapGroup("/v1/webhooks").WithTags("Webhooks").RequireAuthorization(GatewayAuthorization.Tenant);
         webhooks.MapPost("/endpoints", Create).WithName("CreateWebhookEndpoint");
         webhooks.MapGet("/endpoints", List).WithName("ListWebhookEndpoints");
         webhooks.MapGet("/endpoints/{endpointId:guid}", Get).WithName("GetWebhookEndpoint");
@@ -44,7 +43,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Created<CreatedWebhookEndpointResponse>, ValidationProblem>> Create(
-        [FromHeader(Name = TenantHeader)] string tenantId, CreateWebhookEndpointRequest request, OutboundAddressGuard guard,
+        Caller caller, CreateWebhookEndpointRequest request, OutboundAddressGuard guard,
         IDbContextFactory<WebhooksDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await ValidateAsync(request.Url, request.EventTypes, guard, cancellationToken) is { } invalid)
@@ -55,7 +54,7 @@ public static class WebhookEndpointsApi
         var now = clock.GetUtcNow();
         var endpoint = new WebhookEndpoint
         {
-            Id = NewId.NextGuid(), TenantId = tenantId, Url = request.Url, Description = request.Description,
+            Id = NewId.NextGuid(), TenantId = caller.Tenant, Url = request.Url, Description = request.Description,
             EventTypes = WebhookEventTypes.Expand(request.EventTypes), Enabled = request.Enabled,
             Secret = WebhookSecrets.Generate(), CreatedAt = now, UpdatedAt = now,
         };
@@ -67,31 +66,31 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Ok<List<WebhookEndpointResponse>>> List(
-        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
+        Caller caller, IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var endpoints = await db.WebhookEndpoints.AsNoTracking()
-            .Where(e => e.TenantId == tenantId && e.JobId == null)
+            .Where(e => e.TenantId == caller.Tenant && e.JobId == null)
             .OrderBy(e => e.CreatedAt)
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(endpoints.Select(WebhookEndpointResponse.From).ToList());
     }
 
     static async Task<Results<Ok<WebhookEndpointResponse>, NotFound>> Get(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
+        Caller caller, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
         CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
+        var endpoint = await FindAsync(db, caller.Tenant, endpointId, cancellationToken);
         return endpoint is null ? TypedResults.NotFound() : TypedResults.Ok(WebhookEndpointResponse.From(endpoint));
     }
 
     static async Task<Results<Ok<WebhookEndpointResponse>, NotFound, ValidationProblem>> Update(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, UpdateWebhookEndpointRequest request,
+        Caller caller, Guid endpointId, UpdateWebhookEndpointRequest request,
         OutboundAddressGuard guard, IDbContextFactory<WebhooksDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
+        var endpoint = await FindAsync(db, caller.Tenant, endpointId, cancellationToken);
         if (endpoint is null)
         {
             return TypedResults.NotFound();
@@ -118,22 +117,22 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<NoContent, NotFound>> Delete(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
+        Caller caller, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
         CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var deleted = await db.WebhookEndpoints
-            .Where(e => e.Id == endpointId && e.TenantId == tenantId && e.JobId == null)
+            .Where(e => e.Id == endpointId && e.TenantId == caller.Tenant && e.JobId == null)
             .ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 
     static async Task<Results<Ok<WebhookSecretResponse>, NotFound>> RotateSecret(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
+        Caller caller, Guid endpointId, IDbContextFactory<WebhooksDbContext> contexts,
         IOptions<WebhookApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, tenantId, endpointId, cancellationToken);
+        var endpoint = await FindAsync(db, caller.Tenant, endpointId, cancellationToken);
         if (endpoint is null)
         {
             return TypedResults.NotFound();
@@ -150,15 +149,15 @@ public static class WebhookEndpointsApi
     /// <summary>Creates or rotates the tenant's secret for the webhooks of jobs submitted with a <c>webhookUrl</c>.
     /// Until a tenant has one, those webhooks are sent unsigned.</summary>
     static async Task<Ok<WebhookSecretResponse>> RotateJobSecret(
-        [FromHeader(Name = TenantHeader)] string tenantId, IDbContextFactory<WebhooksDbContext> contexts,
+        Caller caller, IDbContextFactory<WebhooksDbContext> contexts,
         IOptions<WebhookApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var secret = await db.WebhookTenantSecrets.SingleOrDefaultAsync(s => s.TenantId == tenantId, cancellationToken);
+        var secret = await db.WebhookTenantSecrets.SingleOrDefaultAsync(s => s.TenantId == caller.Tenant, cancellationToken);
         if (secret is null)
         {
-            secret = new WebhookTenantSecret { TenantId = tenantId, CreatedAt = now };
+            secret = new WebhookTenantSecret { TenantId = caller.Tenant, CreatedAt = now };
             db.WebhookTenantSecrets.Add(secret);
         }
 
@@ -170,7 +169,7 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Ok<List<WebhookDeliveryResponse>>, NotFound, ValidationProblem>> ListDeliveries(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, string? status, DateTimeOffset? since, int? limit,
+        Caller caller, Guid endpointId, string? status, DateTimeOffset? since, int? limit,
         IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
     {
         if (status is not null && !WebhookDeliveryStatuses.All.Contains(status))
@@ -181,7 +180,7 @@ public static class WebhookEndpointsApi
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (await FindAsync(db, tenantId, endpointId, cancellationToken) is null)
+        if (await FindAsync(db, caller.Tenant, endpointId, cancellationToken) is null)
         {
             return TypedResults.NotFound();
         }
@@ -197,12 +196,12 @@ public static class WebhookEndpointsApi
     }
 
     static async Task<Results<Accepted, NotFound>> Redeliver(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid deliveryId, IDbContextFactory<WebhooksDbContext> contexts,
+        Caller caller, Guid deliveryId, IDbContextFactory<WebhooksDbContext> contexts,
         ISendEndpointProvider sender, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var requeued = await db.WebhookDeliveries
-            .Where(d => d.Id == deliveryId && db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && e.TenantId == tenantId))
+            .Where(d => d.Id == deliveryId && db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && e.TenantId == caller.Tenant))
             .ExecuteUpdateAsync(Requeue, cancellationToken);
         if (requeued == 0)
         {
@@ -216,11 +215,11 @@ public static class WebhookEndpointsApi
     /// <summary>Queues again every delivery of the endpoint since <paramref name="since"/> that is dead or
     /// waiting for a retry; they go out in order per job, as new ones do.</summary>
     static async Task<Results<Ok<RecoverDeliveriesResponse>, NotFound>> Recover(
-        [FromHeader(Name = TenantHeader)] string tenantId, Guid endpointId, DateTimeOffset since,
+        Caller caller, Guid endpointId, DateTimeOffset since,
         IDbContextFactory<WebhooksDbContext> contexts, ISendEndpointProvider sender, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (await FindAsync(db, tenantId, endpointId, cancellationToken) is null)
+        if (await FindAsync(db, caller.Tenant, endpointId, cancellationToken) is null)
         {
             return TypedResults.NotFound();
         }

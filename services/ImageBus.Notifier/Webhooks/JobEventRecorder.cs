@@ -1,5 +1,6 @@
 using ImageBus.Contracts;
 using ImageBus.Persistence;
+using ImageBus.Tenants;
 using ImageBus.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -8,14 +9,15 @@ namespace ImageBus.Notifier.Webhooks;
 
 /// <summary>Records a job event once (job_events) and creates its deliveries, one per matching enabled
 /// endpoint (webhook_deliveries, unique per endpoint, job and sequence), so a redelivered event changes nothing.</summary>
-public sealed class JobEventRecorder(IDbContextFactory<WebhooksDbContext> contexts, IOptions<WebhookDeliveryOptions> options)
+public sealed class JobEventRecorder(
+    IDbContextFactory<WebhooksDbContext> contexts, IOptions<WebhookDeliveryOptions> options, ImageUrlSigner signer)
 {
     /// <summary>Records the event and answers the pending deliveries it made (again, if it was recorded
     /// before but its deliveries may not have been sent).</summary>
     public async Task<IReadOnlyList<Guid>> RecordAsync(IJobEvent jobEvent, CancellationToken cancellationToken)
     {
         var job = jobEvent.Job;
-        var payload = WebhookPayload.For(jobEvent, options.Value.GatewayBaseUrl);
+        var payload = WebhookPayload.For(jobEvent, options.Value.GatewayBaseUrl, await signer.CurrentAsync(cancellationToken));
         var ownWebhook = jobEvent is JobAccepted { WebhookUrl: { } url } accepted ? (Url: url, Filter: WebhookEventTypes.Expand(accepted.WebhookEvents)) : default;
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImageBus.Contracts;
+using ImageBus.Tenants;
 using ImageBus.Webhooks;
 
 namespace ImageBus.Notifier.Webhooks;
@@ -11,10 +12,11 @@ public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, Webho
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static WebhookPayload For(IJobEvent jobEvent, string gatewayBaseUrl)
+    /// <param name="urls">Signs the image links, so subscribers fetch them without an API key.</param>
+    public static WebhookPayload For(IJobEvent jobEvent, string gatewayBaseUrl, ImageUrls urls)
     {
         var job = jobEvent.Job;
-        WebhookImage Image(ImageResult result) => WebhookImage.For(job.JobId, result, gatewayBaseUrl);
+        WebhookImage Image(ImageResult result) => WebhookImage.For(job.JobId, result, gatewayBaseUrl, urls);
         var data = new WebhookData(job.JobId, job.TenantId, job.CaseId, job.Status, job.Sequence, job.Counts);
         data = jobEvent switch
         {
@@ -44,7 +46,7 @@ public sealed record WebhookData(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? RetriedItemIds = null);
 
-/// <summary>One image's result, with the gateway URL it can be fetched from once completed.</summary>
+/// <summary>One image's result, with the signed gateway URL it can be fetched from once completed.</summary>
 public sealed record WebhookImage(
     string ItemId,
     string Kind,
@@ -56,10 +58,10 @@ public sealed record WebhookImage(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ErrorCode,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error)
 {
-    public static WebhookImage For(Guid jobId, ImageResult result, string gatewayBaseUrl) => new(
+    public static WebhookImage For(Guid jobId, ImageResult result, string gatewayBaseUrl, ImageUrls urls) => new(
         result.ItemId, result.Kind, result.Status, result.Attempt,
         result.Status == ImageStatuses.Completed
-            ? gatewayBaseUrl.TrimEnd('/') + JobImagePaths.For(jobId, result.ItemId)
+            ? gatewayBaseUrl.TrimEnd('/') + urls.For(jobId, result.ItemId)
             : null,
         result.Width, result.Height, result.ErrorCode, result.Error);
 }

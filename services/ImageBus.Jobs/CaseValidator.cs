@@ -31,7 +31,7 @@ public static class CaseValidator
 
         if (Require(errors, "caseId", command.CaseId))
         {
-            Text(errors, "caseId", command.CaseId, InputText.MaxCaseIdLength);
+            InputText.Check(errors, "caseId", command.CaseId, InputText.MaxCaseIdLength);
         }
 
         if (command.ImageSize is { } size && (size < options.MinImageSize || size > options.MaxImageSize))
@@ -49,7 +49,7 @@ public static class CaseValidator
             errors.Add(new("idempotencyKey", $"must be 1 to {InputText.MaxIdempotencyKeyLength} printable ASCII characters when given"));
         }
 
-        if (command.WebhookUrl is { } webhook && Text(errors, "webhookUrl", webhook, InputText.MaxUrlLength) && !IsHttpUrl(webhook))
+        if (command.WebhookUrl is { } webhook && InputText.Check(errors, "webhookUrl", webhook, InputText.MaxUrlLength) && !IsHttpUrl(webhook))
         {
             errors.Add(new("webhookUrl", "must be an absolute http or https URL"));
         }
@@ -117,7 +117,7 @@ public static class CaseValidator
 
             if (Require(errors, $"{path}.name", item.Name))
             {
-                Text(errors, $"{path}.name", item.Name, InputText.MaxNameLength);
+                InputText.Check(errors, $"{path}.name", item.Name, InputText.MaxNameLength);
             }
 
             ValidateKindAndPrompt(errors, path, item, options);
@@ -160,7 +160,7 @@ public static class CaseValidator
 
     static void ValidateSource(List<ValidationError> errors, string path, CaseImageItem item, string tenantId)
     {
-        if (item.SourceImageUrl is { } source && Text(errors, $"{path}.sourceImageUrl", source, InputText.MaxUrlLength) && !IsHttpUrl(source))
+        if (item.SourceImageUrl is { } source && InputText.Check(errors, $"{path}.sourceImageUrl", source, InputText.MaxUrlLength) && !IsHttpUrl(source))
         {
             errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
         }
@@ -199,10 +199,10 @@ public static class CaseValidator
 
         if (item.Prompt is not null)
         {
-            Text(errors, $"{path}.prompt", item.Prompt, options.MaxPromptLength, multiLine: true);
+            InputText.Check(errors, $"{path}.prompt", item.Prompt, options.MaxPromptLength, multiLine: true);
         }
 
-        if (item.Description is not null && Text(errors, $"{path}.description", item.Description, options.MaxPromptLength, multiLine: true)
+        if (item.Description is not null && InputText.Check(errors, $"{path}.description", item.Description, options.MaxPromptLength, multiLine: true)
             && string.IsNullOrWhiteSpace(item.Prompt))
         {
             // Without a prompt the worker fills name and description into the kind's template (whose own text is ours
@@ -213,26 +213,6 @@ public static class CaseValidator
                 errors.Add(new($"{path}.description", $"with the name makes a prompt of {length} characters, over {options.MaxPromptLength}"));
             }
         }
-    }
-
-    /// <summary>Text of a field: at most <paramref name="max"/> characters, no control character (NUL included; free
-    /// text may break lines). False, with the problem listed, when it breaks either rule.</summary>
-    static bool Text(List<ValidationError> errors, string field, string value, int max, bool multiLine = false)
-    {
-        var fine = true;
-        if (value.Length > max)
-        {
-            errors.Add(new(field, $"must be at most {max} characters, not {value.Length}"));
-            fine = false;
-        }
-
-        if (InputText.HasControl(value, multiLine))
-        {
-            errors.Add(new(field, multiLine ? "must not contain control characters other than line breaks and tabs" : "must not contain control characters"));
-            fine = false;
-        }
-
-        return fine;
     }
 
     static bool Require(List<ValidationError> errors, string field, string? value)

@@ -20,6 +20,26 @@ public static class InputText
     public static bool HasControl(string value, bool multiLine = false) =>
         value.Any(c => char.IsControl(c) && !(multiLine && c is '\n' or '\r' or '\t'));
 
+    /// <summary>Text of a field: at most <paramref name="max"/> characters, no control character (NUL included; free
+    /// text may break lines). False, with the problem listed, when it breaks either rule.</summary>
+    public static bool Check(List<ValidationError> errors, string field, string value, int max, bool multiLine = false)
+    {
+        var fine = true;
+        if (value.Length > max)
+        {
+            errors.Add(new(field, $"must be at most {max} characters, not {value.Length}"));
+            fine = false;
+        }
+
+        if (HasControl(value, multiLine))
+        {
+            errors.Add(new(field, multiLine ? "must not contain control characters other than line breaks and tabs" : "must not contain control characters"));
+            fine = false;
+        }
+
+        return fine;
+    }
+
     /// <summary>Printable ASCII only (space to tilde), as HTTP header values can carry.</summary>
     public static bool IsPrintableAscii(string value) => value.All(c => c is >= ' ' and <= '~');
 

@@ -44,9 +44,9 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
         // Ids outside their charsets, a duplicate differing only in case, the id with a slash.
         { Case(string.Join(",", Item("x?y"), Item("x y"), Item("a/b"), Item("Clue"), Item("clue"), Item(new string('i', 65)))),
             ["items[0].itemId", "items[1].itemId", "items[2].itemId", "items[4].itemId", "items[5].itemId"] },
-        // Over the limits, all at once: a 1 MiB name cannot carry the prompt past its limit either.
-        { $$"""{"tenantId": "Not A Tenant", "caseId": "{{new string('c', 129)}}", "idempotencyKey": "schlüssel", "model": "{{new string('m', 101)}}",
-            "items": [{{Item("a", $", \"name\": \"{new string('n', 1 << 20)}\"")}}]}""",
+        // Over the limits, all at once: a 10,000-character name cannot carry the prompt past its limit either.
+        { "{\"tenantId\": \"Not A Tenant\", \"caseId\": \"" + new string('c', 129) + "\", \"idempotencyKey\": \"schlüssel\", \"model\": \""
+            + new string('m', 101) + "\", \"items\": [" + Item("a", ", \"name\": \"" + new string('n', 10_000) + "\"") + "]}",
             ["caseId", "idempotencyKey", "items[0].description", "items[0].name", "model", "tenantId"] },
         // A job's own webhook URL is held to the outbound address rules.
         { Case(Item("a"), ", \"webhookUrl\": \"http://169.254.169.254/latest/meta-data\""), ["webhookUrl"] },

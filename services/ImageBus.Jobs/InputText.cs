@@ -79,9 +79,11 @@ public static class InputText
         var at = message.IndexOf(Converted, StringComparison.Ordinal);
         if (at >= 0)
         {
+            // The reader names the type it was reading (for a field of a record, the record); the inner exception says
+            // what the token should have been.
             var type = message[(at + Converted.Length)..];
             var end = type.IndexOf(". Path", StringComparison.Ordinal);
-            return new(field, $"must be {Expected(end >= 0 ? type[..end] : type)}");
+            return new(field, $"must be {Expected(exception.InnerException?.Message ?? "", end >= 0 ? type[..end] : type)}");
         }
 
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
@@ -91,17 +93,21 @@ public static class InputText
         return new(field, $"is not valid JSON: {message}");
     }
 
-    /// <summary>The JSON a .NET type name stands for.</summary>
-    static string Expected(string type) => type switch
+    /// <summary>The JSON a reader's inner message or, failing it, a .NET type name stands for.</summary>
+    static string Expected(string inner, string type)
     {
-        _ when type.Contains("Int32", StringComparison.Ordinal) => $"a whole number from {int.MinValue} to {int.MaxValue}",
-        _ when type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-        _ when type.Contains("Guid", StringComparison.Ordinal) => "a UUID string",
-        _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-        _ when type.Contains("DateTime", StringComparison.Ordinal) => "an ISO 8601 date and time string",
-        _ when type.StartsWith("System.String", StringComparison.Ordinal) => "a string",
-        _ when type.Contains("List", StringComparison.Ordinal) || type.Contains("[]", StringComparison.Ordinal)
-            || type.Contains("Enumerable", StringComparison.Ordinal) => "an array",
-        _ => "an object",
-    };
+        const string As = " as a ";
+        var at = inner.IndexOf(As, StringComparison.Ordinal);
+        return inner switch
+        {
+            _ when inner.Contains("out of bounds for an Int32", StringComparison.Ordinal) => $"a whole number from {int.MinValue} to {int.MaxValue}",
+            _ when inner.Contains("Guid", StringComparison.Ordinal) => "a UUID string",
+            _ when at >= 0 => $"a {inner[(at + As.Length)..].TrimEnd('.')}",
+            _ when type.Contains("Int32", StringComparison.Ordinal) => $"a whole number from {int.MinValue} to {int.MaxValue}",
+            _ when type.StartsWith("System.String", StringComparison.Ordinal) => "a string",
+            _ when type.Contains("List", StringComparison.Ordinal) || type.Contains("[]", StringComparison.Ordinal) => "an array",
+            _ => "an object",
+        };
+    }
+
 }

@@ -1,7 +1,7 @@
 using ImageBus.Jobs;
 using ImageBus.Messaging.Sagas;
 using MassTransit;
-using MassTransit.Serialization;
+using MassTransit.Middleware;
 
 namespace ImageBus.Orchestrator.Jobs;
 
@@ -17,11 +17,16 @@ public sealed class JobStateDefinition : SagaDefinition<JobState>
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<JobState> sagaConfigurator,
         IRegistrationContext context)
     {
-        // Plain JSON (application/json, no envelope) from non-.NET publishers besides MassTransit's envelopes;
-        // CaseCommandFilter decides what a plain body is.
-        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType | RawSerializerOptions.AddTransportHeaders, isDefault: false);
+        // Plain JSON (application/json, no envelope) from non-.NET publishers besides MassTransit's envelopes.
+        endpointConfigurator.AddDeserializer(new PlainCaseCommandSerializerFactory(), isDefault: false);
+        // Commands that cannot be read or stored are rejected, not moved to job-state_error; everything else is as usual.
+        endpointConfigurator.ConfigureError(error =>
+        {
+            error.UseFilter(ActivatorUtilities.CreateInstance<CaseRejectionFilter>(context));
+            error.UseFilter(new GenerateFaultFilter());
+            error.UseFilter(new ErrorTransportFilter());
+        });
         endpointConfigurator.UseSagaPersistenceRetry();
-        endpointConfigurator.UseFilter(ActivatorUtilities.CreateInstance<CaseCommandFilter>(context));
 
         // Events and commands leave only after the saga's transaction committed, so no one acts on
         // a state that was rolled back, and no result can arrive before its job is stored.

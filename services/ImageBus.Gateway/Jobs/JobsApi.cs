@@ -59,8 +59,9 @@ public static class JobsApi
         }
         catch (JsonException exception)
         {
-            // Named by its path in the job's JSON, as a JSON body's problems are.
-            return Invalid([InputText.FromJson(exception)]);
+            // Named by its path in the job's JSON, as a JSON body's problems are; a part that is no JSON at all by its name.
+            var problem = InputText.FromJson(exception);
+            return Invalid([problem.Field == "body" ? problem with { Field = JobPart } : problem]);
         }
 
         return request is null

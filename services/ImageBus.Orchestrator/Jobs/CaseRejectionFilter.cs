@@ -14,7 +14,9 @@ namespace ImageBus.Orchestrator.Jobs;
 /// says rejected — instead of landing in <c>job-state_error</c> while its job looks accepted. A command without a usable
 /// <c>jobId</c> has no one to answer and still goes to <c>_error</c>, the reader's reason in its <c>MT-Fault-Message</c>.
 /// </summary>
-sealed class CaseRejectionFilter(IDbContextFactory<JobsDbContext> contexts, TimeProvider clock, ILogger<CaseRejectionFilter> logger)
+/// <param name="contexts">The job store, where the gateway's requests are; absent only where the saga runs without one
+/// (the in-memory test harness).</param>
+sealed class CaseRejectionFilter(TimeProvider clock, ILogger<CaseRejectionFilter> logger, IDbContextFactory<JobsDbContext>? contexts = null)
     : IFilter<ExceptionReceiveContext>
 {
     static readonly string CommandType = MessageUrn.ForTypeString<GenerateCaseImages>();
@@ -84,8 +86,9 @@ sealed class CaseRejectionFilter(IDbContextFactory<JobsDbContext> contexts, Time
     async Task RejectAsync(ExceptionReceiveContext context, Guid jobId, string? tenantId, string? caseId, string error)
     {
         var now = clock.GetUtcNow();
-        await using (var db = await contexts.CreateDbContextAsync(context.CancellationToken))
+        if (contexts is not null)
         {
+            await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
             if (await db.Jobs.AnyAsync(j => j.CorrelationId == jobId, context.CancellationToken))
             {
                 // A bad copy of a known job's command changes nothing, as a good copy would not.

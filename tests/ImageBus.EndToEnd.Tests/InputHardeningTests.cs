@@ -233,6 +233,47 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
         Assert.Empty(await DeliveriesAsync(jobId, "another-tenant"));
     }
 
+    [Fact]
+    public async Task A_delivery_the_address_guard_refuses_is_dead_at_once_with_no_retry()
+    {
+        // Registration refuses such a URL; planted in the table, it stands for an address that changed since (DNS).
+        const string tenant = "refusal-tenant";
+        var endpointId = Guid.NewGuid();
+        await using (var connection = new NpgsqlConnection(cluster.Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO webhook_endpoints (id, tenant_id, url, enabled, created_at, updated_at)
+                VALUES (@id, @tenant, 'http://10.0.0.1:9/hook', true, now(), now())
+                """, connection);
+            command.Parameters.AddWithValue("id", endpointId);
+            command.Parameters.AddWithValue("tenant", tenant);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var request = JsonNode.Parse(Case(Item("a")))!.AsObject();
+        request["tenantId"] = tenant;
+        request["caseId"] = $"case-{Guid.NewGuid():N}";
+        request["imageSize"] = 128;
+        var jobId = await cluster.SubmitAsync(request);
+        await cluster.WaitForJobAsync(jobId, JobTimeout);
+
+        // Every event of the job (accepted, started, the image, completed), each refused once and dead, none waiting for a retry.
+        var deliveries = await PollAsync(async () =>
+        {
+            using var list = new HttpRequestMessage(HttpMethod.Get, $"/v1/webhooks/endpoints/{endpointId}/deliveries");
+            list.Headers.Add("X-Tenant-Id", tenant);
+            using var response = await cluster.Gateway.SendAsync(list);
+            var all = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+            return all.Count >= 4 && all.All(d => d.GetProperty("status").GetString() == "dead") ? all : null;
+        });
+        Assert.All(deliveries, d =>
+        {
+            Assert.Equal(1, d.GetProperty("attempts").GetInt32());
+            Assert.Contains("10.0.0.1", d.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        });
+    }
+
     async Task<List<JsonElement>> DeliveriesAsync(Guid jobId, string tenant)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{jobId}/webhook-deliveries");

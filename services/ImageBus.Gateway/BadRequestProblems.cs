@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http.Json;
+using ImageBus.Jobs;
 
 namespace ImageBus.Gateway;
 
@@ -17,8 +17,8 @@ sealed class BadRequestProblems(IProblemDetailsService problems) : IExceptionHan
         }
 
         var (field, problem) = badRequest.InnerException is JsonException json
-            ? (FieldOf(json.Path), ProblemOf(json))
-            : ("request", badRequest.Message);
+            ? InputText.FromJson(json)
+            : new ValidationError("request", badRequest.Message);
         http.Response.StatusCode = badRequest.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
@@ -30,20 +30,6 @@ sealed class BadRequestProblems(IProblemDetailsService problems) : IExceptionHan
                 Title = "The request could not be read",
             },
         });
-    }
-
-    /// <summary><c>$.items[0].name</c> → <c>items[0].name</c>, as the validators name fields.</summary>
-    static string FieldOf(string? path) => path is null or "$" ? "body" : path.TrimStart('$').TrimStart('.');
-
-    /// <summary>The reader's own words without its position bookkeeping and .NET type names.</summary>
-    static string ProblemOf(JsonException json)
-    {
-        var message = json.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        message = cut > 0 ? message[..cut] : message;
-        return message.Contains("could not be converted", StringComparison.Ordinal)
-            ? "has the wrong type for this field"
-            : $"is not valid JSON: {message}";
     }
 }
 

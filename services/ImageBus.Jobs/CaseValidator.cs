@@ -24,8 +24,16 @@ public static class CaseValidator
             errors.Add(new("jobId", "must be a non-empty id"));
         }
 
-        Require(errors, "tenantId", command.TenantId);
-        Require(errors, "caseId", command.CaseId);
+        if (Require(errors, "tenantId", command.TenantId) && !TenantIds.IsValid(command.TenantId))
+        {
+            errors.Add(new("tenantId", $"must be 1 to {Identifiers.MaxLength} characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"));
+        }
+
+        if (Require(errors, "caseId", command.CaseId))
+        {
+            InputText.Check(errors, "caseId", command.CaseId, InputText.MaxCaseIdLength);
+        }
+
         if (command.ImageSize is { } size && (size < options.MinImageSize || size > options.MaxImageSize))
         {
             errors.Add(new("imageSize", $"must be between {options.MinImageSize} and {options.MaxImageSize} pixels"));
@@ -36,26 +44,30 @@ public static class CaseValidator
             errors.Add(new("deadlineSeconds", $"must be between {options.MinDeadlineSeconds} and {options.MaxDeadlineSeconds} seconds"));
         }
 
-        if (command.IdempotencyKey is { Length: 0 or > 200 })
+        if (command.IdempotencyKey is { } key && (key.Length is 0 or > InputText.MaxIdempotencyKeyLength || !InputText.IsPrintableAscii(key)))
         {
-            errors.Add(new("idempotencyKey", "must be 1 to 200 characters when given"));
+            errors.Add(new("idempotencyKey", $"must be 1 to {InputText.MaxIdempotencyKeyLength} printable ASCII characters when given"));
         }
 
-        if (command.WebhookUrl is { } webhook && !IsHttpUrl(webhook))
+        if (command.WebhookUrl is { } webhook && InputText.Check(errors, "webhookUrl", webhook, InputText.MaxUrlLength) && !IsHttpUrl(webhook))
         {
             errors.Add(new("webhookUrl", "must be an absolute http or https URL"));
         }
 
-        foreach (var type in command.WebhookEvents?.Except(WebhookEventTypes.FilterNames) ?? [])
+        var events = command.WebhookEvents ?? [];
+        for (var i = 0; i < events.Count; i++)
         {
-            errors.Add(new("webhookEvents", $"'{type}' is not one of {string.Join(", ", WebhookEventTypes.FilterNames)}"));
+            if (!WebhookEventTypes.FilterNames.Contains(events[i]))
+            {
+                errors.Add(new($"webhookEvents[{i}]", $"{InputText.Show(events[i])} is not one of {string.Join(", ", WebhookEventTypes.FilterNames)}"));
+            }
         }
 
         var model = command.Model ?? models.Model;
         var allowed = models.IsAllowed(model);
         if (!allowed)
         {
-            errors.Add(new("model", $"'{model}' is not one of {string.Join(", ", models.UsableModels)}"));
+            errors.Add(new("model", $"{InputText.Show(model)} is not one of {string.Join(", ", models.UsableModels)}"));
         }
 
         // Against a model that may not be used its rules would only add noise.
@@ -77,7 +89,8 @@ public static class CaseValidator
             errors.Add(new("items", $"must list at most {options.MaxItems} images, not {items.Count}"));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Case-insensitively: the ids name blobs, and some file systems and S3 consumers do not tell case apart.
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < items.Count; i++)
         {
             var item = items[i];
@@ -88,12 +101,25 @@ public static class CaseValidator
                 continue;
             }
 
-            if (Require(errors, $"{path}.itemId", item.ItemId) && !seen.Add(item.ItemId))
+            if (!Require(errors, $"{path}.itemId", item.ItemId))
             {
-                errors.Add(new($"{path}.itemId", $"'{item.ItemId}' is used by an earlier item"));
+                // Reported as missing.
+            }
+            else if (!Identifiers.IsItemId(item.ItemId))
+            {
+                errors.Add(new($"{path}.itemId",
+                    $"must be 1 to {Identifiers.MaxLength} characters of A-Z, a-z, 0-9, '.', '_', '-', and not '.' or '..'"));
+            }
+            else if (!seen.Add(item.ItemId))
+            {
+                errors.Add(new($"{path}.itemId", $"{InputText.Show(item.ItemId)} is used by an earlier item (ids are compared ignoring case)"));
             }
 
-            Require(errors, $"{path}.name", item.Name);
+            if (Require(errors, $"{path}.name", item.Name))
+            {
+                InputText.Check(errors, $"{path}.name", item.Name, InputText.MaxNameLength);
+            }
+
             ValidateKindAndPrompt(errors, path, item, options);
             ValidateImageConfig(errors, path, item, options, rules);
             ValidateSource(errors, path, item, command.TenantId ?? "");
@@ -107,7 +133,7 @@ public static class CaseValidator
         {
             if (!AspectRatios.All.Contains(ratio))
             {
-                errors.Add(new($"{path}.aspectRatio", $"'{ratio}' is not one of {string.Join(", ", AspectRatios.All)}"));
+                errors.Add(new($"{path}.aspectRatio", $"{InputText.Show(ratio)} is not one of {string.Join(", ", AspectRatios.All)}"));
             }
             else if (rules?.Check(ratio, null) is { } problem)
             {
@@ -119,7 +145,7 @@ public static class CaseValidator
         {
             if (GeminiImageModels.LongEdge(tier) is not { } edge)
             {
-                errors.Add(new($"{path}.imageSize", $"'{tier}' is not one of {string.Join(", ", GeminiImageModels.ImageSizes)}"));
+                errors.Add(new($"{path}.imageSize", $"{InputText.Show(tier)} is not one of {string.Join(", ", GeminiImageModels.ImageSizes)}"));
             }
             else if (rules?.Check(null, tier) is { } problem)
             {
@@ -134,7 +160,7 @@ public static class CaseValidator
 
     static void ValidateSource(List<ValidationError> errors, string path, CaseImageItem item, string tenantId)
     {
-        if (item.SourceImageUrl is { } source && !IsHttpUrl(source))
+        if (item.SourceImageUrl is { } source && InputText.Check(errors, $"{path}.sourceImageUrl", source, InputText.MaxUrlLength) && !IsHttpUrl(source))
         {
             errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
         }
@@ -160,7 +186,7 @@ public static class CaseValidator
     {
         if (!ImageKinds.All.Contains(item.Kind ?? ""))
         {
-            errors.Add(new($"{path}.kind", $"'{item.Kind}' is not one of {string.Join(", ", ImageKinds.All)}"));
+            errors.Add(new($"{path}.kind", $"{InputText.Show(item.Kind)} is not one of {string.Join(", ", ImageKinds.All)}"));
         }
         else if (item.Kind == ImageKinds.Custom)
         {
@@ -171,10 +197,21 @@ public static class CaseValidator
             errors.Add(new($"{path}.description", "is required (or give a prompt)"));
         }
 
-        var length = (item.Prompt?.Length ?? 0) + (item.Description?.Length ?? 0);
-        if (length > options.MaxPromptLength)
+        if (item.Prompt is not null)
         {
-            errors.Add(new($"{path}.prompt", $"prompt and description together must be at most {options.MaxPromptLength} characters"));
+            InputText.Check(errors, $"{path}.prompt", item.Prompt, options.MaxPromptLength, multiLine: true);
+        }
+
+        if (item.Description is not null && InputText.Check(errors, $"{path}.description", item.Description, options.MaxPromptLength, multiLine: true)
+            && string.IsNullOrWhiteSpace(item.Prompt))
+        {
+            // Without a prompt the worker fills name and description into the kind's template (whose own text is ours
+            // and short): together they are the caller's part of the prompt, so a long name cannot bypass the limit.
+            var length = (item.Name?.Length ?? 0) + item.Description.Length;
+            if (length > options.MaxPromptLength)
+            {
+                errors.Add(new($"{path}.description", $"with the name makes a prompt of {length} characters, over {options.MaxPromptLength}"));
+            }
         }
     }
 

@@ -10,4 +10,9 @@ public sealed class JobRequest
     public int ItemCount { get; set; }
     public string? IdempotencyKey { get; set; }
     public DateTimeOffset AcceptedAt { get; set; }
+
+    /// <summary>Why the orchestrator refused the job when it could not even store it (the database refused its
+    /// data); null otherwise. A job it stored has its own row and reason.</summary>
+    public string? RejectedReason { get; set; }
+    public DateTimeOffset? RejectedAt { get; set; }
 }

@@ -69,3 +69,5 @@ ALTER TABLE job_images ADD COLUMN IF NOT EXISTS source_image_url text NULL;
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS source_image_key text NULL;
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS image_size text NULL;
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model text NULL;
+ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS rejected_reason text NULL;
+ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS rejected_at timestamptz NULL;

@@ -143,9 +143,12 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
     {
         using var withoutJob = new MultipartFormDataContent { { new ByteArrayContent(Png(8, 8)), "photo", "photo.png" } };
         using var badJob = new MultipartFormDataContent { { new StringContent("{\"tenantId\": "), "job" } };
+        using var notJson = new MultipartFormDataContent { { new StringContent("not json"), "job" } };
 
         Assert.Equal(["job"], (await ProblemsAsync(await (await Client()).PostAsync("/v1/jobs", withoutJob))).Keys);
-        Assert.Equal(["job"], (await ProblemsAsync(await (await Client()).PostAsync("/v1/jobs", badJob))).Keys);
+        // Named by the JSON path in the part, as a JSON body's problems are.
+        Assert.Equal(["tenantId"], (await ProblemsAsync(await (await Client()).PostAsync("/v1/jobs", badJob))).Keys);
+        Assert.Equal(["job"], (await ProblemsAsync(await (await Client()).PostAsync("/v1/jobs", notJson))).Keys);
     }
 
     /// <summary>A client with a key of <see cref="TenantId"/>, the tenant these cases name.</summary>

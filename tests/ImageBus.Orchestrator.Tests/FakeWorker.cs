@@ -8,13 +8,14 @@ namespace ImageBus.Orchestrator.Tests;
 public sealed class FakeWorker : IConsumer<GenerateImage>
 {
     public const string BrokenItemId = "evidence-03";
-    public const string BrokenMessage = "the image model is unreachable";
+    /// <summary>As a file system says it: with an internal path, which must never reach the tenant.</summary>
+    public const string BrokenMessage = "The path '/var/lib/imagebus/blobs/tenant/job/evidence-03/attempt-1/image.webp' is too long.";
 
     public Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
         return command.Item.ItemId == BrokenItemId
-            ? throw new InvalidOperationException(BrokenMessage)
+            ? throw new PathTooLongException(BrokenMessage)
             : context.Publish(Cases.Generated(command.JobId, command.Item.ItemId, command.Attempt));
     }
 }

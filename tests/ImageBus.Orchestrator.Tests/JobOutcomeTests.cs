@@ -74,7 +74,7 @@ public sealed class JobOutcomeTests
     }
 
     [Fact]
-    public async Task A_worker_fault_fails_that_image_with_WORKER_FAULT()
+    public async Task A_worker_fault_fails_that_image_with_WORKER_FAULT_and_a_short_reason_without_the_exception_text()
     {
         await using var jobs = await JobHarness.Start(configure: bus =>
             bus.AddConsumer<FakeWorker>().Endpoint(e => e.Name = QueueNames.GenerateImage));
@@ -88,6 +88,7 @@ public sealed class JobOutcomeTests
         var partial = Assert.Single(await jobs.Published<JobPartiallyCompleted>());
         Assert.Equal(new JobCounts(14, 13, 1, 0, 0), partial.Job.Counts);
         var failed = Assert.Single(partial.Images, i => i.Status == ImageStatuses.Failed);
-        Assert.Equal((FakeWorker.BrokenItemId, "WORKER_FAULT", FakeWorker.BrokenMessage), (failed.ItemId, failed.ErrorCode, failed.Error));
+        Assert.Equal((FakeWorker.BrokenItemId, "WORKER_FAULT", "the worker could not store the image"), (failed.ItemId, failed.ErrorCode, failed.Error));
+        Assert.DoesNotContain("/var/lib", failed.Error);
     }
 }

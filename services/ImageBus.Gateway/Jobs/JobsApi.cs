@@ -2,6 +2,7 @@ using System.Text.Json;
 using ImageBus.Contracts;
 using ImageBus.Gateway.Auth;
 using ImageBus.Gemini;
+using ImageBus.Http;
 using ImageBus.Jobs;
 using ImageBus.Persistence;
 using ImageBus.Storage;
@@ -62,7 +63,9 @@ public static class JobsApi
         }
         catch (JsonException exception)
         {
-            return Invalid([new(JobPart, $"is not a job's JSON: {exception.Message}")]);
+            // Named by its path in the job's JSON, as a JSON body's problems are; a part that is no JSON at all by its name.
+            var problem = InputText.FromJson(exception);
+            return Invalid([problem.Field == "body" ? problem with { Field = JobPart } : problem]);
         }
 
         return request is null
@@ -95,6 +98,7 @@ public static class JobsApi
             [.. items.Select(item => item?.ToCaseItem(uploads.KeyOf(item))!)],
             request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
         var errors = CaseValidator.Validate(command, submission.Options.Value, submission.Models.Value).Concat(uploads.Errors).ToList();
+        errors.AddRange(await WebhookUrlErrorsAsync(command.WebhookUrl, errors, submission.Guard, cancellationToken));
         if (errors.Count > 0)
         {
             return Invalid(errors);
@@ -136,10 +140,15 @@ public static class JobsApi
         return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
     }
 
-    static ValidationProblem Invalid(IEnumerable<ValidationError> errors) =>
-        TypedResults.ValidationProblem(
-            errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-            title: "The case is not valid.");
+    /// <summary>A job's own <c>webhookUrl</c> is held to the outbound address rules of registered endpoints, now rather
+    /// than only when the notifier connects (where a refusal would stay invisible to the caller).</summary>
+    static async Task<IEnumerable<ValidationError>> WebhookUrlErrorsAsync(
+        string? url, IReadOnlyList<ValidationError> found, OutboundAddressGuard guard, CancellationToken cancellationToken) =>
+        url is null || found.Any(e => e.Field == "webhookUrl") || await guard.CheckAsync(url, cancellationToken) is not { } refusal
+            ? []
+            : [new ValidationError("webhookUrl", refusal)];
+
+    static ValidationProblem Invalid(IEnumerable<ValidationError> errors) => ValidationProblems.From(errors, "The case is not valid.");
 
     static async Task<string> ReadTextAsync(IFormFile file, CancellationToken cancellationToken)
     {
@@ -157,13 +166,15 @@ public static class JobsApi
             return caller.MaySee(job.TenantId) ? TypedResults.Ok(ToResponse(job, await signer.CurrentAsync(cancellationToken))) : TypedResults.NotFound();
         }
 
-        // Accepted by the gateway, not yet taken on by the orchestrator.
+        // Accepted by the gateway and not yet taken on by the orchestrator, or refused by it before it could store the
+        // job (then the request carries the reason).
         var request = await db.JobRequests.AsNoTracking().SingleOrDefaultAsync(r => r.JobId == jobId, cancellationToken);
         return request is null || !caller.MaySee(request.TenantId)
             ? TypedResults.NotFound()
             : TypedResults.Ok(new JobStatusResponse(
-                request.JobId, request.TenantId, request.CaseId, JobStatuses.Accepted, null,
-                new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.AcceptedAt, null, null, null, null, null, []));
+                request.JobId, request.TenantId, request.CaseId, request.RejectedReason is null ? JobStatuses.Accepted : JobStatuses.Rejected,
+                null, new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.RejectedAt ?? request.AcceptedAt,
+                request.RejectedAt, null, request.RejectedReason, null, null, []));
     }
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
@@ -256,6 +267,7 @@ sealed record Submission(
     IOptions<JobOptions> Options,
     IOptions<GeminiOptions> Models,
     SourceUploads Uploads,
+    OutboundAddressGuard Guard,
     TimeProvider Clock,
     HttpContext Http,
     ILogger<SubmitJobRequest> Logger);

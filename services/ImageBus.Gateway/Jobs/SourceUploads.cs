@@ -1,3 +1,4 @@
+using ImageBus.Contracts;
 using ImageBus.Imaging;
 using ImageBus.Jobs;
 using ImageBus.Storage;
@@ -45,7 +46,7 @@ public sealed class SourceUploads(IBlobStore blobs, IImageProcessor images, IOpt
             {
                 errors.Add(new(field, files is null
                     ? "names a file part: send the job as multipart/form-data, the JSON in a part named job and the file beside it"
-                    : $"names no file part of the request ('{part}')"));
+                    : $"names no file part of the request ({InputText.Show(part)})"));
             }
             else
             {
@@ -80,7 +81,7 @@ public sealed class SourceUploads(IBlobStore blobs, IImageProcessor images, IOpt
         var maxBytes = options.Value.SourceImageMaxBytes;
         if (file.Length > maxBytes)
         {
-            return (null, $"'{file.Name}' is {file.Length} bytes, over the limit of {maxBytes} bytes");
+            return (null, $"{InputText.Show(file.Name)} is {file.Length} bytes, over the limit of {maxBytes} bytes");
         }
 
         var bytes = new byte[file.Length];
@@ -91,11 +92,13 @@ public sealed class SourceUploads(IBlobStore blobs, IImageProcessor images, IOpt
 
         try
         {
-            return (new CheckedUpload(BlobKeys.ForUpload(tenantId), bytes, images.Inspect(bytes).ContentType), null);
+            var inspected = images.Inspect(bytes);
+            // A tenant id outside its charset has no blob keys; the validator reports the id, nothing is stored.
+            return (TenantIds.IsValid(tenantId) ? new CheckedUpload(BlobKeys.ForUpload(tenantId), bytes, inspected.ContentType) : null, null);
         }
         catch (ImageProcessingException exception)
         {
-            return (null, $"'{file.Name}' is not a usable image: {exception.Message}");
+            return (null, $"{InputText.Show(file.Name)} is not a usable image: {exception.Message}");
         }
     }
 }

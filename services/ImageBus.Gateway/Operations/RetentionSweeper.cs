@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ImageBus.Contracts;
 using ImageBus.Jobs;
 using ImageBus.Storage;
 using ImageBus.Webhooks;
@@ -91,7 +92,8 @@ public sealed class RetentionSweeper(
     async Task<RetentionPass> RemoveAsync(RetentionPass pass, IReadOnlyList<ExpiredJob> batch, List<Guid> ids, CancellationToken cancellationToken)
     {
         var blobCount = 0;
-        foreach (var job in batch)
+        // A request refused for its tenant id never stored anything.
+        foreach (var job in batch.Where(j => TenantIds.IsValid(j.TenantId)))
         {
             blobCount += await blobs.DeleteAsync(BlobKeys.ForJob(job.TenantId, job.JobId), cancellationToken);
             foreach (var upload in job.UploadKeys.Where(key => BlobKeys.IsUploadOf(job.TenantId, key)))

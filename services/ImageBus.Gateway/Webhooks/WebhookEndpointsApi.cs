@@ -3,6 +3,7 @@ using ImageBus.Gateway.Auth;
 using ImageBus.ServiceDefaults;
 using ImageBus.Messaging;
 using ImageBus.Http;
+using ImageBus.Jobs;
 using ImageBus.Webhooks;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,6 +40,9 @@ public static class WebhookEndpointsApi
         webhooks.MapPost("/endpoints/{endpointId:guid}/recover", Recover).WithName("RecoverWebhookDeliveries");
         webhooks.MapPost("/deliveries/{deliveryId:guid}/redeliver", Redeliver).WithName("RedeliverWebhook");
         webhooks.MapPost("/job-secret", RotateJobSecret).WithName("RotateJobWebhookSecret");
+        // The deliveries to a job's own webhookUrl: the notifier records that URL as an endpoint of the job alone.
+        app.MapGet("/v1/jobs/{jobId:guid}/webhook-deliveries", ListJobDeliveries).WithTags("Webhooks").WithName("ListJobWebhookDeliveries")
+            .RequireAuthorization(GatewayAuthorization.Tenant);
         return webhooks;
     }
 
@@ -46,7 +50,7 @@ public static class WebhookEndpointsApi
         Caller caller, CreateWebhookEndpointRequest request, OutboundAddressGuard guard,
         IDbContextFactory<WebhooksDbContext> contexts, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await ValidateAsync(request.Url, request.EventTypes, guard, cancellationToken) is { } invalid)
+        if (await ValidateAsync(request.Url, request.Description, request.EventTypes, guard, cancellationToken) is { } invalid)
         {
             return invalid;
         }
@@ -96,7 +100,7 @@ public static class WebhookEndpointsApi
             return TypedResults.NotFound();
         }
 
-        if (await ValidateAsync(request.Url ?? endpoint.Url, request.EventTypes, guard, cancellationToken) is { } invalid)
+        if (await ValidateAsync(request.Url ?? endpoint.Url, request.Description, request.EventTypes, guard, cancellationToken) is { } invalid)
         {
             return invalid;
         }
@@ -172,11 +176,9 @@ public static class WebhookEndpointsApi
         Caller caller, Guid endpointId, string? status, DateTimeOffset? since, int? limit,
         IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
     {
-        if (status is not null && !WebhookDeliveryStatuses.All.Contains(status))
+        if (InvalidStatus(status) is { } invalid)
         {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["status"] = [$"must be one of {string.Join(", ", WebhookDeliveryStatuses.All)}"] },
-                title: "The request is not valid.");
+            return invalid;
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -185,14 +187,45 @@ public static class WebhookEndpointsApi
             return TypedResults.NotFound();
         }
 
+        return TypedResults.Ok(await DeliveriesAsync(db, d => d.EndpointId == endpointId, status, since, limit, cancellationToken));
+    }
+
+    /// <summary>The deliveries of a job's events to the job's own <c>webhookUrl</c> (deliveries to the tenant's registered
+    /// endpoints are listed per endpoint); an empty list for a job without one.</summary>
+    static async Task<Results<Ok<List<WebhookDeliveryResponse>>, ValidationProblem>> ListJobDeliveries(
+        Caller caller, Guid jobId, string? status, DateTimeOffset? since, int? limit,
+        IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
+    {
+        if (InvalidStatus(status) is { } invalid)
+        {
+            return invalid;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // Another tenant's job has no endpoint of this tenant: an empty list, which says nothing about whether it exists.
+        var endpoints = db.WebhookEndpoints.Where(e => e.JobId == jobId && e.TenantId == caller.Tenant).Select(e => e.Id);
+        return TypedResults.Ok(await DeliveriesAsync(db, d => endpoints.Contains(d.EndpointId), status, since, limit, cancellationToken));
+    }
+
+    static ValidationProblem? InvalidStatus(string? status) =>
+        status is null || WebhookDeliveryStatuses.All.Contains(status)
+            ? null
+            : TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["status"] = [$"must be one of {string.Join(", ", WebhookDeliveryStatuses.All)}"] },
+                title: "The request is not valid.");
+
+    static async Task<List<WebhookDeliveryResponse>> DeliveriesAsync(
+        WebhooksDbContext db, System.Linq.Expressions.Expression<Func<WebhookDelivery, bool>> of, string? status, DateTimeOffset? since,
+        int? limit, CancellationToken cancellationToken)
+    {
         var deliveries = await db.WebhookDeliveries.AsNoTracking().Include(d => d.AttemptLog)
-            .Where(d => d.EndpointId == endpointId)
+            .Where(of)
             .Where(d => status == null || d.Status == status)
             .Where(d => since == null || d.CreatedAt >= since)
             .OrderBy(d => d.CreatedAt).ThenBy(d => d.JobId).ThenBy(d => d.Sequence)
             .Take(Math.Clamp(limit ?? 100, 1, 1000))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(deliveries.Select(WebhookDeliveryResponse.From).ToList());
+        return deliveries.Select(WebhookDeliveryResponse.From).ToList();
     }
 
     static async Task<Results<Accepted, NotFound>> Redeliver(
@@ -253,20 +286,30 @@ public static class WebhookEndpointsApi
 
     /// <summary>Every problem of the request at once, so the caller can fix them in one go.</summary>
     static async Task<ValidationProblem?> ValidateAsync(
-        string url, IReadOnlyList<string>? eventTypes, OutboundAddressGuard guard, CancellationToken cancellationToken)
+        string? url, string? description, IReadOnlyList<string>? eventTypes, OutboundAddressGuard guard, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (await guard.CheckAsync(url, cancellationToken) is { } refusal)
+        var errors = new List<ValidationError>();
+        if (url is null)
         {
-            errors["url"] = [refusal];
+            errors.Add(new("url", "is required"));
+        }
+        else if (InputText.Check(errors, "url", url, InputText.MaxUrlLength) && await guard.CheckAsync(url, cancellationToken) is { } refusal)
+        {
+            errors.Add(new("url", refusal));
+        }
+
+        if (description is not null)
+        {
+            InputText.Check(errors, "description", description, InputText.MaxDescriptionLength);
         }
 
         var unknown = WebhookEventTypes.Unknown(eventTypes).ToList();
         if (unknown.Count > 0)
         {
-            errors["eventTypes"] = [$"unknown event types {string.Join(", ", unknown)}; known: {string.Join(", ", WebhookEventTypes.FilterNames)}"];
+            errors.Add(new("eventTypes",
+                $"unknown event types {string.Join(", ", unknown.Select(InputText.Show))}; known: {string.Join(", ", WebhookEventTypes.FilterNames)}"));
         }
 
-        return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The request is not valid.");
+        return errors.Count == 0 ? null : ValidationProblems.From(errors, "The request is not valid.");
     }
 }

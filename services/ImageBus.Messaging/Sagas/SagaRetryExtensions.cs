@@ -12,7 +12,8 @@ public static class SagaRetryExtensions
     public static void UseSagaPersistenceRetry(this IReceiveEndpointConfigurator endpoint) =>
         endpoint.UseMessageRetryThroughDatabaseOutages(r =>
         {
-            r.Handle<DbUpdateException>();
+            // Not data the database refuses (22xxx, e.g. a NUL in text): that fails again however often it is tried.
+            r.Handle<DbUpdateException>(e => e.InnerException is not PostgresException { SqlState: ['2', '2', ..] });
             r.Handle<NpgsqlException>(e => e.IsTransient || e is PostgresException { SqlState: "23505" or "40001" or "40P01" });
             r.Exponential(10, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
         });

@@ -1,6 +1,7 @@
 using ImageBus.Jobs;
 using ImageBus.Messaging.Sagas;
 using MassTransit;
+using MassTransit.Middleware;
 
 namespace ImageBus.Orchestrator.Jobs;
 
@@ -16,6 +17,15 @@ public sealed class JobStateDefinition : SagaDefinition<JobState>
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<JobState> sagaConfigurator,
         IRegistrationContext context)
     {
+        // Plain JSON (application/json, no envelope) from non-.NET publishers besides MassTransit's envelopes.
+        endpointConfigurator.AddDeserializer(new PlainCaseCommandSerializerFactory(), isDefault: false);
+        // Commands that cannot be read or stored are rejected, not moved to job-state_error; everything else is as usual.
+        endpointConfigurator.ConfigureError(error =>
+        {
+            error.UseFilter(ActivatorUtilities.CreateInstance<CaseRejectionFilter>(context));
+            error.UseFilter(new GenerateFaultFilter());
+            error.UseFilter(new ErrorTransportFilter());
+        });
         endpointConfigurator.UseSagaPersistenceRetry();
 
         // Events and commands leave only after the saga's transaction committed, so no one acts on

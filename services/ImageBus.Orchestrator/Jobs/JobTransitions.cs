@@ -32,6 +32,11 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
             job.ValidationErrors = [.. errors.Select(e => e.ToString())];
             job.FailureReason = string.Join("; ", job.ValidationErrors);
             job.FinishedAt = now;
+            // Kept to say whose case was refused, in a form the database takes (a NUL is refused by it) and short;
+            // what else the case asked for is not kept.
+            job.TenantId = InputText.Storable(command.TenantId, Identifiers.MaxLength);
+            job.CaseId = InputText.Storable(command.CaseId);
+            (job.WebhookUrl, job.WebhookEvents, job.IdempotencyKey, job.Model) = (null, null, null, null);
             return;
         }
 
@@ -140,7 +145,21 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     /// <summary>A worker threw past its retries: the image fails with the exception's reason.</summary>
     public JobImage? RecordFault(JobState job, Fault<GenerateImage> fault) =>
         Record(job, fault.Message.Item.ItemId, fault.Message.Attempt, ImageStatuses.Failed, null, "WORKER_FAULT",
-            fault.Exceptions.FirstOrDefault()?.Message ?? "the worker failed", null);
+            FaultReason(fault.Exceptions.FirstOrDefault()), null);
+
+    /// <summary>A short reason by the kind of exception, never its message: that may name internal paths or hosts, and
+    /// the image's error is shown to the tenant (API, webhooks). The worker's log has the whole exception.</summary>
+    static string FaultReason(ExceptionInfo? exception) => exception?.ExceptionType switch
+    {
+        null => "the worker failed",
+        var type when type.StartsWith("System.IO.", StringComparison.Ordinal) || type.Contains("UnauthorizedAccess", StringComparison.Ordinal)
+            || type.Contains("Amazon.", StringComparison.Ordinal) => "the worker could not store the image",
+        var type when type.Contains("Npgsql", StringComparison.Ordinal) || type.Contains("Postgres", StringComparison.Ordinal)
+            => "the worker could not reach its database",
+        var type when type.Contains("Timeout", StringComparison.Ordinal) || type.Contains("OperationCanceled", StringComparison.Ordinal)
+            => "the worker ran out of time",
+        _ => "the worker failed unexpectedly",
+    };
 
     JobImage? Record(JobState job, string itemId, int attempt, string status, string? location, string? errorCode, string? error,
         Action<JobImage>? applySuccess)

@@ -7,6 +7,7 @@ using ImageBus.ServiceDefaults;
 using ImageBus.Jobs;
 using ImageBus.Webhooks;
 using ImageBus.Messaging;
+using ImageBus.Messaging.Outbox;
 using ImageBus.Persistence;
 using ImageBus.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -33,6 +34,8 @@ public static class GatewayExtensions
         services.RetryDroppedConnections<JobsDbContext>();
         services.RetryDroppedConnections<WebhooksDbContext>();
         services.AddImageBusMessaging(_ => { });
+        // Submissions publish through the outbox; this gateway sends its own rows and any a crashed instance left.
+        services.AddTransactionalOutbox();
         services.AddWebhookEndpointsApi();
         return services;
     }

@@ -76,7 +76,9 @@ public sealed class OverdueJobSweeperTests
         Assert.Equal(("tenant-u", "case-u"), (job.TenantId, job.CaseId));
         Assert.NotNull(job.FinishedAt);
         // The terminal event a saga-made job would get, for webhooks and streams.
-        Assert.True(await host.Harness.Published.Any<JobFailed>(m => m.Context.Message.Job.JobId == overdueId));
+        Assert.True(await host.Harness.Published.Any<JobFailed>(m => m.Context.Message.Job.JobId == overdueId),
+            string.Join(", ", host.Harness.Published.Select<object>().Select(m => m.MessageType.Name)) + " | faults: "
+            + string.Join(", ", host.Harness.Consumed.Select<object>().Where(m => m.Exception != null).Select(m => m.Exception!.Message)));
         await using (var db = await host.Contexts.CreateDbContextAsync())
         {
             Assert.False(await db.Jobs.AnyAsync(j => j.CorrelationId == notYetId));

@@ -122,6 +122,32 @@ public sealed class IdempotencyTests(ShortIdempotencyClusterFixture fixture) : I
         Assert.Equal(2L, await JobRequestsWithKeyAsync(request));
     }
 
+    [Fact]
+    public async Task The_same_key_with_other_uploaded_bytes_is_another_request()
+    {
+        var request = Keyed(SampleCases.Small("tenant-idem", 1));
+        var item = request["items"]![0]!.AsObject();
+        item["kind"] = "custom";
+        item["prompt"] = "Restore this photo";
+        item["sourceImageUpload"] = "photo";
+        var (same, other) = (SourceImageAndModelTests.Png(8, 8), SourceImageAndModelTests.Png(8, 9));
+
+        var first = await PostFormAsync(request, same);
+        var repeat = await PostFormAsync(request, same);
+        var changed = await PostFormAsync(request, other);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.OK, HttpStatusCode.Conflict), (first.Status, repeat.Status, changed.Status));
+        Assert.Equal(first.Body.GetProperty("jobId").GetGuid(), repeat.Body.GetProperty("jobId").GetGuid());
+        Assert.Equal(1L, await JobRequestsWithKeyAsync(request));
+    }
+
+    async Task<(HttpStatusCode Status, JsonElement Body)> PostFormAsync(JsonObject request, byte[] photo)
+    {
+        using var form = SourceImageAndModelTests.Multipart(request, jobAsFile: false, ("photo", photo));
+        using var response = await Cluster.Gateway.PostAsync("/v1/jobs", form);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
     static JsonObject Keyed(JsonObject request)
     {
         request["idempotencyKey"] = $"key-{Guid.NewGuid():N}";

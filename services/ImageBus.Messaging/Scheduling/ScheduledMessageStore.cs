@@ -62,7 +62,8 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
         await using var owned = transaction is null ? await database.OpenConnectionAsync(cancellationToken) : null;
         await using var batch = new NpgsqlBatch(owned ?? transaction!.Connection, transaction);
         // Dispatchers compare due times with the database's clock, so the delay is anchored to it too: a service
-        // whose clock runs ahead or behind still gets its message after the delay it asked for.
+        // whose clock runs ahead or behind still gets its message after the delay it asked for. clock_timestamp(),
+        // not now(): inside a saga's transaction now() is when that transaction began, which would fire early.
         var scheduledAt = DateTimeOffset.UtcNow;
         foreach (var message in messages)
         {
@@ -70,7 +71,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
                 """
                 INSERT INTO scheduled_messages
                     (token_id, destination, due_at, message_id, correlation_id, conversation_id, message_types, content_type, body)
-                VALUES (@token_id, @destination, now() + (@due_at - @scheduled_at), @message_id, @correlation_id, @conversation_id, @message_types, @content_type, @body)
+                VALUES (@token_id, @destination, clock_timestamp() + (@due_at - @scheduled_at), @message_id, @correlation_id, @conversation_id, @message_types, @content_type, @body)
                 ON CONFLICT (token_id) DO UPDATE SET
                     destination = EXCLUDED.destination, due_at = EXCLUDED.due_at, message_id = EXCLUDED.message_id,
                     correlation_id = EXCLUDED.correlation_id, conversation_id = EXCLUDED.conversation_id,

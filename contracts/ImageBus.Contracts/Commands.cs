@@ -29,10 +29,13 @@ public sealed record CaseImageItem(
 
 /// <summary>Asks for a batch of images. The job id is the correlation id of every message of the job.
 /// Upstream apps may publish this directly to RabbitMQ or POST it to the gateway.</summary>
+/// <param name="JobId">Chosen by the publisher (the gateway: a random sequential GUID): the same id published again is
+/// the same job, which starts once. An empty id gets the message's own id.</param>
 /// <param name="ImageSize">Long edge of every output image in pixels; 1024 when absent.</param>
 /// <param name="WebhookUrl">Where the notifier POSTs this job's events, if anywhere.</param>
-/// <param name="IdempotencyKey">The caller's key for this request: a repeated request with the same
-/// tenant and key is the same job (see <see cref="JobIds.ForIdempotencyKey"/>).</param>
+/// <param name="IdempotencyKey">Informational on the bus (kept on the job): the gateway enforces idempotency keys
+/// (stored per tenant with a hash of the request); a publisher on the bus makes a repeat the same job by its
+/// <paramref name="JobId"/>.</param>
 /// <param name="DeadlineSeconds">How long the job may take from acceptance; the configured default
 /// (10 minutes) when absent.</param>
 /// <param name="WebhookEvents">The event types (webhook names, e.g. <c>job.completed</c>, or the group

@@ -10,6 +10,7 @@ using ImageBus.ServiceDefaults;
 using ImageBus.Jobs;
 using ImageBus.Webhooks;
 using ImageBus.Messaging;
+using ImageBus.Messaging.Outbox;
 using ImageBus.Persistence;
 using ImageBus.Storage;
 using ImageBus.Tenants;
@@ -38,6 +39,8 @@ public static class GatewayExtensions
         services.RetryDroppedConnections<WebhooksDbContext>();
         services.RetryDroppedConnections<TenantsDbContext>();
         services.AddImageBusMessaging(_ => { });
+        // Submissions publish through the outbox; this gateway sends its own rows and any a crashed instance left.
+        services.AddTransactionalOutbox();
         services.AddWebhookEndpointsApi();
         services.AddRetention();
         return services;

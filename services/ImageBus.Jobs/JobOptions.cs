@@ -37,9 +37,17 @@ public sealed class JobOptions
     [Range(1, 1000)]
     public int MaxGeneratingPerTenant { get; set; } = 3;
 
+    /// <summary>How long the gateway keeps an idempotency key: a repeat within it is the same job (or a 409 for
+    /// another body); after it the key may be used for a new job.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
+
     [Range(1, 86_400)]
     public int MinDeadlineSeconds { get; set; } = 5;
 
     [Range(1, 604_800)]
     public int MaxDeadlineSeconds { get; set; } = 86_400;
+
+    /// <summary>How long a job may take: its request's <c>deadlineSeconds</c>, else <see cref="JobDeadline"/>.</summary>
+    public TimeSpan DeadlineFor(int? deadlineSeconds) => deadlineSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : JobDeadline;
 }

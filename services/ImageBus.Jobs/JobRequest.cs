@@ -1,7 +1,8 @@
 namespace ImageBus.Jobs;
 
-/// <summary>A job the gateway accepted, recorded before its command is published so that the
-/// status URL answers "accepted" even before the orchestrator has taken the job on.</summary>
+/// <summary>A job the gateway accepted, recorded in the transaction that writes its command to the outbox, so that
+/// the status URL answers "accepted" before the orchestrator has taken the job on, and the sweeper can end a job
+/// no saga ever took on.</summary>
 public sealed class JobRequest
 {
     public Guid JobId { get; set; }
@@ -15,4 +16,7 @@ public sealed class JobRequest
     /// data); null otherwise. A job it stored has its own row and reason.</summary>
     public string? RejectedReason { get; set; }
     public DateTimeOffset? RejectedAt { get; set; }
+
+    /// <summary>When the job must have ended: acceptance plus its deadline. Null on rows written before it was kept.</summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
 }

@@ -71,3 +71,21 @@ ALTER TABLE job_images ADD COLUMN IF NOT EXISTS image_size text NULL;
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model text NULL;
 ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS rejected_reason text NULL;
 ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS rejected_at timestamptz NULL;
+ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS deadline_at timestamptz NULL;
+
+-- Idempotency keys per tenant (IdempotencyKeys), kept for Jobs:IdempotencyKeyRetention: a repeat with the same body is
+-- the job it made, another body is refused. The primary key is what makes two concurrent repeats one job. A key
+-- reused after its row expired makes a new job, so job_requests no longer holds keys unique.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    tenant_id  text        NOT NULL,
+    key        text        NOT NULL,
+    body_hash  text        NOT NULL,
+    job_id     uuid        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX IF NOT EXISTS ix_idempotency_keys_expires_at ON idempotency_keys (expires_at);
+DROP INDEX IF EXISTS ux_job_requests_idempotency;
+-- The sweeper looks for accepted jobs no saga took on.
+CREATE INDEX IF NOT EXISTS ix_job_requests_accepted_at ON job_requests (accepted_at);

@@ -6,6 +6,7 @@ using ImageBus.Jobs;
 using ImageBus.Messaging;
 using ImageBus.Persistence;
 using ImageBus.Messaging.Sagas;
+using ImageBus.Messaging.Outbox;
 using ImageBus.Messaging.Scheduling;
 using MassTransit;
 using JobStateMachine = ImageBus.Orchestrator.Jobs.JobStateMachine;
@@ -32,7 +33,8 @@ public static class OrchestratorExtensions
             bus.AddSagaStateMachine<TenantSlotStateMachine, TenantSlots>(typeof(TenantSlotsDefinition))
                 .PostgresRepository<TenantSlots, TenantSlotsDbContext>();
         });
-        services.AddScheduledMessageDispatcher();
+        // Saga messages in the saga's transaction; the dispatcher sends what any instance left behind.
+        services.AddTransactionalOutbox();
         services.AddSingleton<OverdueJobSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<OverdueJobSweeper>());
         services.AddHostedService<JobStateGauge>();

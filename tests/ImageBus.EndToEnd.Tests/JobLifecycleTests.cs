@@ -19,8 +19,9 @@ public sealed class JobLifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task A_job_completes_after_its_orchestrator_is_killed_and_started_again()
     {
-        // Killed right after the job turned generating, the orchestrator may not have sent every
-        // GenerateImage yet (its outbox is in memory): the per-image deadline sends those again.
+        // Killed right after the job turned generating: what it had not sent yet is in the outbox table and goes out
+        // from another process's dispatcher (OutboxTests covers that kill exactly); the short image deadline stays
+        // as a backstop.
         await using var cluster = await ImageBusCluster.StartAsync(new Dictionary<string, string>
         {
             ["Jobs__ImageDeadline"] = "00:00:15",

@@ -180,7 +180,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
 
     /// <summary>The job's JSON in part <c>job</c> (a field, or a file as <c>curl -F job=@job.json</c> sends it), each
     /// file in a part of its own name.</summary>
-    static MultipartFormDataContent Multipart(JsonObject job, bool jobAsFile, params (string Part, byte[] Bytes)[] files)
+    internal static MultipartFormDataContent Multipart(JsonObject job, bool jobAsFile, params (string Part, byte[] Bytes)[] files)
     {
         var form = new MultipartFormDataContent();
         if (jobAsFile)
@@ -226,7 +226,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
 
     static (int, int) Size(JsonElement image) => (image.GetProperty("width").GetInt32(), image.GetProperty("height").GetInt32());
 
-    static byte[] Png(int width, int height)
+    internal static byte[] Png(int width, int height)
     {
         using var image = NetVips.Image.Black(width, height);
         return image.PngsaveBuffer();

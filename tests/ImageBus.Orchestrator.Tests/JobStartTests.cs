@@ -63,41 +63,21 @@ public sealed class JobStartTests
     }
 
     [Fact]
-    public async Task Cases_with_the_same_tenant_and_idempotency_key_are_one_job_under_the_derived_id()
+    public async Task On_the_bus_the_job_id_decides_and_an_idempotency_key_is_only_kept()
     {
+        // Publishers choose the job id; the key is informational on the bus (the gateway enforces keys). Two ids
+        // with one key are two jobs, and neither id is derived from the key.
         await using var jobs = await JobHarness.Start();
         const string key = "order-4711";
         var first = Cases.Valid(Guid.NewGuid()) with { IdempotencyKey = key };
         var second = Cases.Valid(Guid.NewGuid()) with { IdempotencyKey = key };
-        var jobId = JobIds.ForIdempotencyKey(Cases.TenantId, key);
 
-        await jobs.Publish(first);
-        await jobs.Publish(second);
+        await jobs.PublishAll([first, second]);
 
-        var saga = await jobs.InState(jobId, machine => machine.Generating);
-        Assert.Equal(key, saga.IdempotencyKey);
-        Assert.Equal(2, await jobs.Consumed<GenerateCaseImages>(c => c.IdempotencyKey == key));
-        Assert.Equal((1, 0, 0), (await jobs.Created(jobId), await jobs.Created(first.JobId), await jobs.Created(second.JobId)));
-        var sent = await jobs.Commands();
-        Assert.Equal(first.Items.Select(i => i.ItemId).Order(), sent.Select(c => c.Item.ItemId).Order());
-        Assert.All(sent, c => Assert.Equal(jobId, c.JobId));
-        Assert.Equal(jobId, Assert.Single(await jobs.Published<JobAccepted>()).Job.JobId);
-        Assert.Single(await jobs.Published<JobStarted>());
-        Assert.Empty(await jobs.Faults());
-    }
-
-    [Fact]
-    public async Task The_same_idempotency_key_from_another_tenant_is_another_job()
-    {
-        await using var jobs = await JobHarness.Start();
-        const string key = "order-4711";
-        var ours = Cases.Valid(Guid.NewGuid()) with { IdempotencyKey = key };
-        var theirs = Cases.Valid(Guid.NewGuid()) with { TenantId = "tenant-b", IdempotencyKey = key };
-
-        await jobs.PublishAll([ours, theirs]);
-
-        await jobs.InState(JobIds.ForIdempotencyKey(Cases.TenantId, key), machine => machine.Generating);
-        await jobs.InState(JobIds.ForIdempotencyKey("tenant-b", key), machine => machine.Generating);
+        var one = await jobs.InState(first.JobId, machine => machine.Generating);
+        var other = await jobs.InState(second.JobId, machine => machine.Generating);
+        Assert.Equal((key, key), (one.IdempotencyKey, other.IdempotencyKey));
+        Assert.Equal((1, 1), (await jobs.Created(first.JobId), await jobs.Created(second.JobId)));
         Assert.Equal(28, (await jobs.Commands()).Count);
     }
 }

@@ -151,8 +151,8 @@ public sealed class ImageBusCluster : IAsyncDisposable
     /// <summary>Where the service's HTTP endpoints (health, metrics; the gateway's API) answer.</summary>
     public string ServiceUrl(string name) => serviceUrls[name];
 
-    /// <summary>Starts (or starts again) one service with the cluster's settings.</summary>
-    public ServiceProcess StartService(string name)
+    /// <summary>Starts (or starts again) one service with the cluster's settings, and <paramref name="settings"/> for it alone.</summary>
+    public ServiceProcess StartService(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var urls = name switch
         {
@@ -163,6 +163,11 @@ public sealed class ImageBusCluster : IAsyncDisposable
         };
         serviceUrls[name] = urls;
         var serviceEnvironment = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = urls, ["Urls"] = urls };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            serviceEnvironment[key] = value;
+        }
+
         var service = ServiceProcess.Start(name, serviceEnvironment);
         services[name] = service;
         return service;
@@ -236,6 +241,9 @@ public sealed class ImageBusCluster : IAsyncDisposable
         await Database.DisposeAsync();
         Directory.Delete(StorageRoot, recursive: true);
     }
+
+    /// <summary>Waits until a (re)started gateway answers.</summary>
+    public Task WaitForGatewayAsync() => WaitUntilAnswersAsync("Gateway", new Uri($"{GatewayUrl}/health/ready"));
 
     async Task WaitUntilAnswersAsync(string name, Uri url)
     {

@@ -4,6 +4,8 @@ using ImageBus.Gateway.Auth;
 using ImageBus.Gemini;
 using ImageBus.Http;
 using ImageBus.Jobs;
+using ImageBus.Messaging;
+using ImageBus.Messaging.Outbox;
 using ImageBus.Persistence;
 using ImageBus.Storage;
 using ImageBus.Tenants;
@@ -12,7 +14,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using SubmitResult = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Gateway.Jobs.JobAcceptedResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<ImageBus.Gateway.Jobs.JobStatusResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.ValidationProblem,
+    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
 namespace ImageBus.Gateway.Jobs;
 
@@ -39,13 +48,13 @@ public static class JobsApi
     }
 
     /// <summary>Accepts a case as JSON.</summary>
-    static Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> SubmitJson(
+    static Task<SubmitResult> SubmitJson(
         SubmitJobRequest request, [AsParameters] Submission submission, CancellationToken cancellationToken) =>
         Submit(request, files: null, submission, cancellationToken);
 
     /// <summary>Accepts a case as <c>multipart/form-data</c>: the JSON in part <see cref="JobPart"/> (a field or a file),
     /// the source images its items name in file parts of their own.</summary>
-    static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> SubmitForm(
+    static async Task<SubmitResult> SubmitForm(
         IFormCollection form, IOptions<HttpJsonOptions> json, [AsParameters] Submission submission, CancellationToken cancellationToken)
     {
         var text = form.TryGetValue(JobPart, out var field) ? field.ToString()
@@ -73,9 +82,10 @@ public static class JobsApi
             : await Submit(request, form.Files, submission, cancellationToken);
     }
 
-    /// <summary>Accepts a case: checks it and its uploads, stores the uploads, records the case, publishes
-    /// <see cref="GenerateCaseImages"/>, answers 202.</summary>
-    static async Task<Results<Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Submit(
+    /// <summary>Accepts a case: checks it and its uploads, stores the uploads, and records the case and its
+    /// <see cref="GenerateCaseImages"/> in one transaction (the command in the outbox, published right after the commit),
+    /// answers 202. A repeat of an idempotency key answers the job it made (200, its current status), or 409 for another body.</summary>
+    static async Task<SubmitResult> Submit(
         SubmitJobRequest request, IFormFileCollection? files, Submission submission, CancellationToken cancellationToken)
     {
         // The tenant is the key's; a body naming another one is refused, not quietly rewritten.
@@ -87,13 +97,10 @@ public static class JobsApi
         }
 
         var idempotencyKey = request.IdempotencyKey ?? submission.Http.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        var jobId = !string.IsNullOrWhiteSpace(idempotencyKey) && !string.IsNullOrWhiteSpace(tenantId)
-            ? JobIds.ForIdempotencyKey(tenantId, idempotencyKey)
-            : NewId.NextGuid();
         var items = request.Items ?? [];
         var uploads = await submission.Uploads.CheckAsync(tenantId, items, files, cancellationToken);
         var command = new GenerateCaseImages(
-            jobId, tenantId, request.CaseId,
+            NewId.NextGuid(), tenantId, request.CaseId,
             // A null item stays null, for the validator to report.
             [.. items.Select(item => item?.ToCaseItem(uploads.KeyOf(item))!)],
             request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
@@ -104,39 +111,52 @@ public static class JobsApi
             return Invalid(errors);
         }
 
-        var statusUrl = $"/v1/jobs/{command.JobId}";
+        var key = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey;
+        var bodyHash = key is null ? "" : SubmissionFingerprint.Of(tenantId, request, uploads);
         await using var db = await submission.Contexts.CreateDbContextAsync(cancellationToken);
-        if (await db.JobRequests.AnyAsync(r => r.JobId == command.JobId, cancellationToken))
+        if (key is not null && await IdempotencyKeys.FindAsync(db, tenantId, key, cancellationToken) is { } earlier)
         {
-            // The same tenant and idempotency key: the job that request made, not a second one (nor its uploads again).
-            return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
+            // Nothing is stored again (nor its uploads) for a repeat.
+            return await Repeat(db, key, earlier, bodyHash, submission, cancellationToken);
         }
 
         // Before the case is recorded: a case whose images the worker cannot read must never be published.
         await submission.Uploads.StoreAsync(uploads, cancellationToken);
-        var accepted = new JobRequest
+        var outbox = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            JobId = command.JobId, TenantId = command.TenantId, CaseId = command.CaseId,
-            ItemCount = command.Items.Count, IdempotencyKey = idempotencyKey, AcceptedAt = submission.Clock.GetUtcNow(),
-        };
-        db.JobRequests.Add(accepted);
-        await db.SaveChangesAsync(cancellationToken);
-        try
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // The key's primary key decides between concurrent repeats: the loser's insert waits for the winner and does nothing.
+            if (key is not null && !await IdempotencyKeys.ClaimAsync(
+                    db, tenantId, key, bodyHash, command.JobId, submission.Options.Value.IdempotencyKeyRetention, cancellationToken))
+            {
+                return null;
+            }
+
+            var acceptedAt = submission.Clock.GetUtcNow();
+            db.JobRequests.Add(new JobRequest
+            {
+                JobId = command.JobId, TenantId = command.TenantId, CaseId = command.CaseId, ItemCount = command.Items.Count,
+                IdempotencyKey = key, AcceptedAt = acceptedAt, DeadlineAt = acceptedAt + submission.Options.Value.DeadlineFor(command.DeadlineSeconds),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            var written = submission.Outbox.Begin((NpgsqlTransaction)transaction.GetDbTransaction());
+            await written.Publisher.Publish(command, cancellationToken);
+            await written.FlushAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return written;
+        });
+        if (outbox is null)
         {
-            await submission.Publisher.Publish(command, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            // Nothing will ever process a job whose command was not published: forget it and say so.
-            submission.Logger.LogError(exception, "Could not publish job {JobId} of case {CaseId}", command.JobId, command.CaseId);
-            db.JobRequests.Remove(accepted);
-            await db.SaveChangesAsync(CancellationToken.None);
-            return TypedResults.Problem("The message bus is unavailable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return await Repeat(db, key!, (await IdempotencyKeys.FindAsync(db, tenantId, key!, cancellationToken))!, bodyHash, submission, cancellationToken);
         }
 
+        submission.Faults.AfterCommit("job submission");
+        await outbox.DispatchAsync(CancellationToken.None);
         submission.Logger.LogInformation(
             "Accepted job {JobId} of case {CaseId} for tenant {TenantId} with {ItemCount} images ({UploadCount} uploaded source images)",
             command.JobId, command.CaseId, command.TenantId, command.Items.Count, uploads.ByPart.Count);
+        var statusUrl = $"/v1/jobs/{command.JobId}";
         return TypedResults.Accepted(statusUrl, new JobAcceptedResponse(command.JobId, JobStatuses.Accepted, statusUrl));
     }
 
@@ -147,6 +167,25 @@ public static class JobsApi
         url is null || found.Any(e => e.Field == "webhookUrl") || await guard.CheckAsync(url, cancellationToken) is not { } refusal
             ? []
             : [new ValidationError("webhookUrl", refusal)];
+
+    /// <summary>A request repeating an idempotency key: the same body is the job it made, with its status now (200, the body of
+    /// <c>GET /v1/jobs/{id}</c>); another body is refused (409), naming that job.</summary>
+    static async Task<SubmitResult> Repeat(
+        JobsDbContext db, string key, IdempotencyRecord earlier, string bodyHash, Submission submission, CancellationToken cancellationToken)
+    {
+        if (earlier.BodyHash != bodyHash)
+        {
+            return TypedResults.Problem(
+                title: "The idempotency key was used for another request.",
+                detail: $"Idempotency key '{key}' was used for another request, which made job {earlier.JobId}; send that request again "
+                    + "to get its job, or use a new key for a different request.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["jobId"] = earlier.JobId });
+        }
+
+        // The key and the job request commit together, so the job is there.
+        return TypedResults.Ok((await FindStatusAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, submission.Signer, cancellationToken))!);
+    }
 
     static ValidationProblem Invalid(IEnumerable<ValidationError> errors) => ValidationProblems.From(errors, "The case is not valid.");
 
@@ -160,21 +199,28 @@ public static class JobsApi
         Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, ImageUrlSigner signer, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await FindStatusAsync(db, jobId, caller, signer, cancellationToken) is { } status ? TypedResults.Ok(status) : TypedResults.NotFound();
+    }
+
+    /// <summary>The job's status as <paramref name="caller"/> may see it; null for a job that does not exist or is another tenant's.</summary>
+    static async Task<JobStatusResponse?> FindStatusAsync(
+        JobsDbContext db, Guid jobId, Caller caller, ImageUrlSigner signer, CancellationToken cancellationToken)
+    {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
         if (job is not null)
         {
-            return caller.MaySee(job.TenantId) ? TypedResults.Ok(ToResponse(job, await signer.CurrentAsync(cancellationToken))) : TypedResults.NotFound();
+            return caller.MaySee(job.TenantId) ? ToResponse(job, await signer.CurrentAsync(cancellationToken)) : null;
         }
 
         // Accepted by the gateway and not yet taken on by the orchestrator, or refused by it before it could store the
         // job (then the request carries the reason).
         var request = await db.JobRequests.AsNoTracking().SingleOrDefaultAsync(r => r.JobId == jobId, cancellationToken);
         return request is null || !caller.MaySee(request.TenantId)
-            ? TypedResults.NotFound()
-            : TypedResults.Ok(new JobStatusResponse(
+            ? null
+            : new JobStatusResponse(
                 request.JobId, request.TenantId, request.CaseId, request.RejectedReason is null ? JobStatuses.Accepted : JobStatuses.Rejected,
                 null, new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.RejectedAt ?? request.AcceptedAt,
-                request.RejectedAt, null, request.RejectedReason, null, null, []));
+                request.RejectedAt, request.DeadlineAt, request.RejectedReason, null, null, []);
     }
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
@@ -263,11 +309,13 @@ public static class JobsApi
 /// <summary>What both forms of submission need, bound from services by <c>[AsParameters]</c>.</summary>
 sealed record Submission(
     IDbContextFactory<JobsDbContext> Contexts,
-    IPublishEndpoint Publisher,
+    TransactionalOutboxes Outbox,
+    FaultInjection Faults,
     IOptions<JobOptions> Options,
     IOptions<GeminiOptions> Models,
     SourceUploads Uploads,
     OutboundAddressGuard Guard,
+    ImageUrlSigner Signer,
     TimeProvider Clock,
     HttpContext Http,
     ILogger<SubmitJobRequest> Logger);

@@ -1,7 +1,7 @@
 using MassTransit;
 using MassTransit.Context;
 using MassTransit.Scheduling;
-using MassTransit.Serialization;
+using Npgsql;
 
 namespace ImageBus.Messaging.Scheduling;
 
@@ -17,7 +17,10 @@ namespace ImageBus.Messaging.Scheduling;
 /// <remarks>The message is serialized now, by MassTransit's own serializer, into the envelope the dispatcher
 /// later sends unchanged: message types, ids, the caller's headers and <c>MT-Scheduling-TokenId</c>, which a
 /// state machine compares with the token it stored to tell a current schedule from a stale one.</remarks>
-public sealed class PostgresScheduleMessageProvider(ScheduledMessageStore store, ConsumeContext? scheduledFrom)
+/// <param name="transaction">A saga's open transaction: schedules and unschedules then commit (or roll back) with
+/// the saga's state, instead of on a connection of their own.</param>
+public sealed class PostgresScheduleMessageProvider(ScheduledMessageStore store, ConsumeContext? scheduledFrom,
+    NpgsqlTransaction? transaction = null)
     : IScheduleMessageProvider
 {
     public async Task<ScheduledMessage<T>> ScheduleSend<T>(
@@ -48,21 +51,17 @@ public sealed class PostgresScheduleMessageProvider(ScheduledMessageStore store,
         // The pipe may choose the token (MassTransit's redelivery does); read it afterwards.
         var tokenId = context.ScheduledMessageId ?? NewId.NextGuid();
         context.Headers.Set(MessageHeaders.SchedulingTokenId, tokenId.ToString("N"));
-        var serializer = SystemTextJsonMessageSerializer.Instance;
         var dueAt = new DateTimeOffset(scheduledTime.Kind == DateTimeKind.Local ? scheduledTime.ToUniversalTime() : DateTime.SpecifyKind(scheduledTime, DateTimeKind.Utc));
-        await store.SaveAsync(new StoredScheduledMessage(
-            tokenId, destinationAddress, dueAt, context.MessageId, context.CorrelationId, context.ConversationId,
-            MessageTypeCache<T>.MessageTypeNames, serializer.ContentType.ToString(),
-            serializer.GetMessageBody(context).GetBytes()), cancellationToken);
+        await store.SaveAsync([StoredScheduledMessage.Of(context, tokenId, destinationAddress, dueAt)], transaction, cancellationToken);
         return new ScheduledMessageHandle<T>(tokenId, dueAt.UtcDateTime, destinationAddress, message);
     }
 
     public Task CancelScheduledSend(Guid tokenId, CancellationToken cancellationToken) =>
-        store.CancelAsync(tokenId, cancellationToken);
+        store.CancelAsync(tokenId, cancellationToken, transaction);
 
     /// <summary>The token is unique across destinations, so the destination adds nothing.</summary>
     public Task CancelScheduledSend(Uri destinationAddress, Guid tokenId, CancellationToken cancellationToken) =>
-        store.CancelAsync(tokenId, cancellationToken);
+        store.CancelAsync(tokenId, cancellationToken, transaction);
 
     /// <summary>What a send from inside a consumer carries over, so the scheduled message stays in the
     /// conversation that scheduled it.</summary>

@@ -1,5 +1,3 @@
-using MassTransit;
-using MassTransit.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,13 +5,14 @@ using Microsoft.Extensions.Options;
 namespace ImageBus.Messaging.Scheduling;
 
 /// <summary>
-/// Sends scheduled messages when they are due. Any number of instances may run against one database:
+/// Sends scheduled messages when they are due, and outbox messages (rows due at once) that the process
+/// which wrote them could not send itself (it crashed after its commit, or the broker was down). Any number of instances may run against one database:
 /// each pass claims rows with <c>FOR UPDATE SKIP LOCKED</c> (see <see cref="ScheduledMessageStore.DispatchDueAsync"/>).
 /// Failures (database, broker) are logged and retried with a growing wait; they never stop the host.
 /// </summary>
 public sealed class ScheduledMessageDispatcher(
     ScheduledMessageStore store,
-    IBus bus,
+    StoredMessageSender sender,
     IOptions<ScheduledMessageDispatcherOptions> options,
     TimeProvider clock,
     ILogger<ScheduledMessageDispatcher> logger) : BackgroundService
@@ -30,7 +29,7 @@ public sealed class ScheduledMessageDispatcher(
             {
                 // The pass itself is not cancelled by shutdown: it ends within the send timeout, and
                 // finishing it avoids sending its messages a second time from another instance.
-                var pass = await store.DispatchDueAsync(settings.BatchSize, TrySendAsync, CancellationToken.None);
+                var pass = await store.DispatchDueAsync(settings.BatchSize, sender.TrySendAsync, CancellationToken.None);
                 if (pass.Claimed > 0)
                 {
                     logger.LogDebug("Dispatched {Sent} of {Claimed} due scheduled messages", pass.Sent, pass.Claimed);
@@ -63,30 +62,6 @@ public sealed class ScheduledMessageDispatcher(
             {
                 return;
             }
-        }
-    }
-
-    async Task<bool> TrySendAsync(StoredScheduledMessage message, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(settings.SendTimeout);
-        try
-        {
-            var endpoint = await bus.GetSendEndpoint(message.Destination);
-            await endpoint.Send(new SerializedMessageBody(), Pipe.Execute<SendContext>(context =>
-            {
-                context.Serializer = new StoredEnvelopeSerializer(message);
-                context.MessageId = message.MessageId ?? context.MessageId;
-                context.CorrelationId = message.CorrelationId;
-                context.ConversationId = message.ConversationId;
-            }), timeout.Token);
-            return true;
-        }
-        catch (Exception exception)
-        {
-            logger.LogWarning(exception, "Sending scheduled message {TokenId} ({MessageTypes}) to {Destination} failed; it stays for a later pass",
-                message.TokenId, string.Join(";", message.MessageTypes), message.Destination);
-            return false;
         }
     }
 

@@ -1,3 +1,5 @@
+using MassTransit;
+using MassTransit.Serialization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -14,7 +16,19 @@ public sealed record StoredScheduledMessage(
     Guid? ConversationId,
     IReadOnlyList<string> MessageTypes,
     string ContentType,
-    byte[] Body);
+    byte[] Body)
+{
+    /// <summary>The message of <paramref name="context"/> as MassTransit's own serializer writes it (message types, ids,
+    /// headers), to be sent unchanged later. One place for the scheduler and the transactional outbox alike.</summary>
+    public static StoredScheduledMessage Of<T>(SendContext<T> context, Guid tokenId, Uri destination, DateTimeOffset dueAt)
+        where T : class
+    {
+        var serializer = SystemTextJsonMessageSerializer.Instance;
+        return new StoredScheduledMessage(
+            tokenId, destination, dueAt, context.MessageId, context.CorrelationId, context.ConversationId,
+            MessageTypeCache<T>.MessageTypeNames, serializer.ContentType.ToString(), serializer.GetMessageBody(context).GetBytes());
+    }
+}
 
 /// <summary>What one dispatch pass did: rows it claimed, and how many of them went out.</summary>
 public readonly record struct DispatchPass(int Claimed, int Sent)
@@ -33,41 +47,60 @@ public readonly record struct ScheduledMessageBacklog(long Pending, long Overdue
 public sealed class ScheduledMessageStore(NpgsqlDataSource database)
 {
     /// <summary>Stores a message; scheduling the same token again replaces it, as a rescheduled trigger would.</summary>
-    public async Task SaveAsync(StoredScheduledMessage message, CancellationToken cancellationToken)
+    public Task SaveAsync(StoredScheduledMessage message, CancellationToken cancellationToken) =>
+        SaveAsync([message], transaction: null, cancellationToken);
+
+    /// <summary>Stores messages in one round trip, inside <paramref name="transaction"/> when given (the transactional
+    /// outbox's rows become visible to dispatchers only when the caller's own changes commit), else on a connection of its own.</summary>
+    public async Task SaveAsync(IReadOnlyList<StoredScheduledMessage> messages, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO scheduled_messages
-                (token_id, destination, due_at, message_id, correlation_id, conversation_id, message_types, content_type, body)
-            VALUES (@token_id, @destination, now() + (@due_at - @scheduled_at), @message_id, @correlation_id, @conversation_id, @message_types, @content_type, @body)
-            ON CONFLICT (token_id) DO UPDATE SET
-                destination = EXCLUDED.destination, due_at = EXCLUDED.due_at, message_id = EXCLUDED.message_id,
-                correlation_id = EXCLUDED.correlation_id, conversation_id = EXCLUDED.conversation_id,
-                message_types = EXCLUDED.message_types, content_type = EXCLUDED.content_type, body = EXCLUDED.body,
-                created_at = now()
-            """, connection);
-        command.Parameters.AddWithValue("token_id", message.TokenId);
-        command.Parameters.AddWithValue("destination", message.Destination.ToString());
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        await using var owned = transaction is null ? await database.OpenConnectionAsync(cancellationToken) : null;
+        await using var batch = new NpgsqlBatch(owned ?? transaction!.Connection, transaction);
         // Dispatchers compare due times with the database's clock, so the delay is anchored to it too: a service
-        // whose clock runs ahead or behind still gets its message after the delay it asked for.
-        command.Parameters.AddWithValue("due_at", message.DueAt);
-        command.Parameters.AddWithValue("scheduled_at", DateTimeOffset.UtcNow);
-        command.Parameters.Add(new NpgsqlParameter<Guid?>("message_id", NpgsqlDbType.Uuid) { TypedValue = message.MessageId });
-        command.Parameters.Add(new NpgsqlParameter<Guid?>("correlation_id", NpgsqlDbType.Uuid) { TypedValue = message.CorrelationId });
-        command.Parameters.Add(new NpgsqlParameter<Guid?>("conversation_id", NpgsqlDbType.Uuid) { TypedValue = message.ConversationId });
-        command.Parameters.AddWithValue("message_types", message.MessageTypes.ToArray());
-        command.Parameters.AddWithValue("content_type", message.ContentType);
-        command.Parameters.AddWithValue("body", message.Body);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // whose clock runs ahead or behind still gets its message after the delay it asked for. clock_timestamp(),
+        // not now(): inside a saga's transaction now() is when that transaction began, which would fire early.
+        var scheduledAt = DateTimeOffset.UtcNow;
+        foreach (var message in messages)
+        {
+            var command = new NpgsqlBatchCommand(
+                """
+                INSERT INTO scheduled_messages
+                    (token_id, destination, due_at, message_id, correlation_id, conversation_id, message_types, content_type, body)
+                VALUES (@token_id, @destination, clock_timestamp() + (@due_at - @scheduled_at), @message_id, @correlation_id, @conversation_id, @message_types, @content_type, @body)
+                ON CONFLICT (token_id) DO UPDATE SET
+                    destination = EXCLUDED.destination, due_at = EXCLUDED.due_at, message_id = EXCLUDED.message_id,
+                    correlation_id = EXCLUDED.correlation_id, conversation_id = EXCLUDED.conversation_id,
+                    message_types = EXCLUDED.message_types, content_type = EXCLUDED.content_type, body = EXCLUDED.body,
+                    created_at = now()
+                """);
+            command.Parameters.AddWithValue("token_id", message.TokenId);
+            command.Parameters.AddWithValue("destination", message.Destination.ToString());
+            command.Parameters.AddWithValue("due_at", message.DueAt);
+            command.Parameters.AddWithValue("scheduled_at", scheduledAt);
+            command.Parameters.Add(new NpgsqlParameter<Guid?>("message_id", NpgsqlDbType.Uuid) { TypedValue = message.MessageId });
+            command.Parameters.Add(new NpgsqlParameter<Guid?>("correlation_id", NpgsqlDbType.Uuid) { TypedValue = message.CorrelationId });
+            command.Parameters.Add(new NpgsqlParameter<Guid?>("conversation_id", NpgsqlDbType.Uuid) { TypedValue = message.ConversationId });
+            command.Parameters.AddWithValue("message_types", message.MessageTypes.ToArray());
+            command.Parameters.AddWithValue("content_type", message.ContentType);
+            command.Parameters.AddWithValue("body", message.Body);
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Removes a scheduled message; true when it was still waiting. A row a dispatcher is sending
     /// right now stays locked until that dispatcher commits, so this waits and then finds it gone.</summary>
-    public async Task<bool> CancelAsync(Guid tokenId, CancellationToken cancellationToken)
+    /// <remarks>Inside <paramref name="transaction"/> when given: a saga's unschedule commits with its state.</remarks>
+    public async Task<bool> CancelAsync(Guid tokenId, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("DELETE FROM scheduled_messages WHERE token_id = @token_id", connection);
+        await using var owned = transaction is null ? await database.OpenConnectionAsync(cancellationToken) : null;
+        await using var command = new NpgsqlCommand("DELETE FROM scheduled_messages WHERE token_id = @token_id", owned ?? transaction!.Connection, transaction);
         command.Parameters.AddWithValue("token_id", tokenId);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
@@ -78,13 +111,16 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
     /// and commits. A row whose send failed is released for a later pass. The send happens before the commit:
     /// a crash between the two sends that row again later (at-least-once; receivers are idempotent), but
     /// while a dispatcher lives its lock keeps every other one away from the row.
+    /// With <paramref name="only"/>, just those rows (the outbox sending what its transaction just committed,
+    /// at once, without waiting for a poll); rows another dispatcher holds are left to it.
     /// </summary>
     public async Task<DispatchPass> DispatchDueAsync(
-        int batchSize, Func<StoredScheduledMessage, CancellationToken, Task<bool>> trySend, CancellationToken cancellationToken)
+        int batchSize, Func<StoredScheduledMessage, CancellationToken, Task<bool>> trySend, CancellationToken cancellationToken,
+        IReadOnlyCollection<Guid>? only = null)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var due = await ClaimDueAsync(connection, transaction, batchSize, cancellationToken);
+        var due = await ClaimDueAsync(connection, transaction, batchSize, only, cancellationToken);
         if (due.Count == 0)
         {
             return new DispatchPass(0, 0);
@@ -113,18 +149,20 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
     }
 
     static async Task<List<StoredScheduledMessage>> ClaimDueAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int batchSize, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int batchSize, IReadOnlyCollection<Guid>? only,
+        CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
             SELECT token_id, destination, due_at, message_id, correlation_id, conversation_id, message_types, content_type, body
             FROM scheduled_messages
-            WHERE due_at <= now()
-            ORDER BY due_at
+            WHERE due_at <= now() AND (@only IS NULL OR token_id = ANY(@only))
+            ORDER BY due_at, created_at
             LIMIT @batch_size
             FOR UPDATE SKIP LOCKED
             """, connection, transaction);
         command.Parameters.AddWithValue("batch_size", batchSize);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]?>("only", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = only?.ToArray() });
         var due = new List<StoredScheduledMessage>(batchSize);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

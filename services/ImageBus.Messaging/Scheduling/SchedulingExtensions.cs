@@ -45,9 +45,10 @@ public static class SchedulingExtensions
         return services;
     }
 
-    static void AddScheduledMessageStore(this IServiceCollection services)
+    internal static void AddScheduledMessageStore(this IServiceCollection services)
     {
         services.AddOwnedTables(OwnedSchema.Of<ScheduledMessageStore>());
         services.TryAddSingleton<ScheduledMessageStore>();
+        services.TryAddSingleton<StoredMessageSender>();
     }
 }

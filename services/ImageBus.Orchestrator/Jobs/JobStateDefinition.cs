@@ -29,7 +29,9 @@ public sealed class JobStateDefinition : SagaDefinition<JobState>
         endpointConfigurator.UseSagaPersistenceRetry();
 
         // Events and commands leave only after the saga's transaction committed, so no one acts on
-        // a state that was rolled back, and no result can arrive before its job is stored.
+        // a state that was rolled back, and no result can arrive before its job is stored. On PostgreSQL the
+        // repository's transactional outbox already holds them (nothing reaches this one); the in-memory outbox
+        // keeps the same promise for in-memory repositories (the test harness).
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

@@ -24,6 +24,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         InstanceState(j => j.CurrentState);
 
         Event(() => CaseSubmitted, e => e.CorrelateById(context => JobIdOf(context.Message, context.MessageId)));
+        Event(() => UnstartedJobExpired, e => e.CorrelateById(context => context.Message.JobId));
         CorrelateToExistingJob(() => ImageGenerated, m => m.JobId);
         CorrelateToExistingJob(() => ImageFailed, m => m.JobId);
         CorrelateToExistingJob(() => ImageFaulted, m => m.Message.JobId);
@@ -55,7 +56,11 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                         .ThenAsync(RequestSlot),
                     rejected => rejected
                         .TransitionTo(Rejected)
-                        .ThenAsync(jobs.Reject)));
+                        .ThenAsync(jobs.Reject)),
+            When(UnstartedJobExpired)
+                .Then(context => jobs.FailUnstarted(context.Saga, context.Message))
+                .TransitionTo(Failed)
+                .ThenAsync(context => context.Publish((JobFailed)jobs.Finish(context.Saga))));
 
         During(Pending,
             When(SlotGranted)
@@ -113,7 +118,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
 
         // A job is created once: a repeated command for a known job changes nothing; so do
         // deadlines and checks that fire after the job ended, and commands that do not apply.
-        DuringAny(Ignore(CaseSubmitted));
+        DuringAny(Ignore(CaseSubmitted), Ignore(UnstartedJobExpired));
         During([Completed, Partial, Failed, Cancelled, Rejected],
             Ignore(JobDeadline.Received),
             Ignore(ImageCheck.Received),
@@ -139,16 +144,15 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
     public Event<RetryFailedImages> RetryRequested { get; private set; } = null!;
     public Event<CancelCaseImages> CancelRequested { get; private set; } = null!;
     public Event<ForceFailJob> ForceFailRequested { get; private set; } = null!;
+    public Event<FailUnstartedJob> UnstartedJobExpired { get; private set; } = null!;
 
     public Schedule<JobState, JobDeadlineExpired> JobDeadline { get; private set; } = null!;
     public Schedule<JobState, ImageDeadlineCheck> ImageCheck { get; private set; } = null!;
 
-    /// <summary>With an idempotency key the job id follows from tenant and key, so a repeated request
-    /// lands on the same saga; a missing id gets the message's own, so the case can be rejected.</summary>
+    /// <summary>The publisher's job id: the same id again is the same job. A missing id gets the message's own,
+    /// so the case can be rejected.</summary>
     static Guid JobIdOf(GenerateCaseImages command, Guid? messageId) =>
-        !string.IsNullOrWhiteSpace(command.IdempotencyKey) && !string.IsNullOrWhiteSpace(command.TenantId)
-            ? JobIds.ForIdempotencyKey(command.TenantId, command.IdempotencyKey)
-            : command.JobId != Guid.Empty ? command.JobId : messageId ?? NewId.NextGuid();
+        command.JobId != Guid.Empty ? command.JobId : messageId ?? NewId.NextGuid();
 
     void CorrelateToExistingJob<T>(Expression<Func<Event<T>>> @event, Func<T, Guid> jobId)
         where T : class =>

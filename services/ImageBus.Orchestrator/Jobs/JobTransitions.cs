@@ -24,7 +24,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         job.Model = command.Model ?? models.Model;
         job.CreatedAt = now;
         job.UpdatedAt = now;
-        job.DeadlineAt = now + Deadline(command.DeadlineSeconds);
+        job.DeadlineAt = now + options.DeadlineFor(command.DeadlineSeconds);
 
         var errors = CaseValidator.Validate(WithSagaId(command, job), options, models);
         if (errors.Count > 0)
@@ -63,6 +63,18 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
                 UpdatedAt = now,
             };
         }).ToList();
+    }
+
+    /// <summary>A job no saga took on before its deadline: recorded as it was accepted, failed with the sweeper's reason.</summary>
+    public void FailUnstarted(JobState job, FailUnstartedJob command)
+    {
+        job.TenantId = command.TenantId;
+        job.CaseId = command.CaseId;
+        job.ImageSize = options.DefaultImageSize;
+        job.CreatedAt = command.AcceptedAt;
+        job.UpdatedAt = clock.GetUtcNow();
+        job.DeadlineAt = command.DeadlineAt;
+        job.FailureReason = command.Reason;
     }
 
     public JobAccepted Accepted(JobState job) => new(Snapshot(job), job.WebhookUrl, job.WebhookEvents);
@@ -250,8 +262,6 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     /// one the caller's id is validated as given, so a missing id is rejected.</summary>
     static GenerateCaseImages WithSagaId(GenerateCaseImages command, JobState job) =>
         string.IsNullOrWhiteSpace(command.IdempotencyKey) ? command : command with { JobId = job.CorrelationId };
-
-    TimeSpan Deadline(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : options.JobDeadline;
 
     static List<ImageResult> Results(JobState job) =>
         job.Images.OrderBy(i => i.Position).Select(i => i.ToResult()).ToList();

@@ -10,12 +10,17 @@ namespace ImageBus.Orchestrator.Jobs;
 /// The backstop: every job's scheduled deadline ends it in time, so a job still unfinished well past
 /// its deadline means something broke (a lost scheduled message, a bug). The sweeper finds such jobs,
 /// logs each, counts them (metric <c>imagebus.sweeper.overdue_jobs</c>) and, unless in dry-run mode,
-/// asks the saga to end them as failed with a reason. One instance sweeps at a time (advisory lock).
+/// asks the saga to end them as failed with a reason. It also finds jobs the gateway accepted that no saga
+/// ever took on (a <c>job_requests</c> row without a <c>jobs</c> row: the command refused before it could be stored,
+/// or lost before the outbox) and, past their deadline, has the saga record them failed (<see cref="FailUnstartedJob"/>),
+/// so they end with the reason, the status and the event of any failed job. And it removes expired idempotency keys.
+/// One instance sweeps at a time (advisory lock).
 /// </summary>
 public sealed class OverdueJobSweeper(
     IDbContextFactory<JobsDbContext> contexts,
     IBus publisher,
     IOptions<SweeperOptions> options,
+    IOptions<JobOptions> jobOptions,
     TimeProvider clock,
     IMeterFactory meters,
     ILogger<OverdueJobSweeper> logger) : BackgroundService
@@ -24,7 +29,7 @@ public sealed class OverdueJobSweeper(
     const int BatchSize = 100;
 
     readonly Counter<long> overdue = meters.Create(OrchestratorMetrics.MeterName)
-        .CreateCounter<long>("imagebus.sweeper.overdue_jobs", description: "Jobs found unfinished past their deadline");
+        .CreateCounter<long>("imagebus.sweeper.overdue_jobs", description: "Jobs found unfinished (or never started) past their deadline");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,7 +47,7 @@ public sealed class OverdueJobSweeper(
         }
     }
 
-    /// <summary>One sweep; returns how many overdue jobs it found.</summary>
+    /// <summary>One sweep; returns how many overdue jobs it found, started or not.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -73,8 +78,52 @@ public sealed class OverdueJobSweeper(
             }
         }
 
-        overdue.Add(jobs.Count);
+        var unstarted = await FailUnstartedAsync(db, cutoff, cancellationToken);
+        if (!options.Value.DryRun)
+        {
+            await IdempotencyKeys.RemoveExpiredAsync(db, cancellationToken);
+        }
+
+        overdue.Add(jobs.Count + unstarted);
         await transaction.CommitAsync(cancellationToken);
+        return jobs.Count + unstarted;
+    }
+
+    async Task<int> FailUnstartedAsync(JobsDbContext db, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        // Rows from before deadline_at was kept end by the default deadline.
+        var jobs = await db.Database.SqlQuery<UnstartedRow>($"""
+            SELECT r.job_id, r.tenant_id, r.case_id, r.accepted_at,
+                   coalesce(r.deadline_at, r.accepted_at + {jobOptions.Value.JobDeadline}) AS deadline_at
+            FROM job_requests r
+            WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = r.job_id)
+              AND coalesce(r.deadline_at, r.accepted_at + {jobOptions.Value.JobDeadline}) < {cutoff}
+            ORDER BY r.accepted_at
+            LIMIT {BatchSize}
+            """).ToListAsync(cancellationToken);
+        foreach (var job in jobs)
+        {
+            var late = clock.GetUtcNow() - job.DeadlineAt;
+            logger.LogWarning("Job {JobId} was accepted at {AcceptedAt} and never started, {Late} past its deadline{DryRun}",
+                job.JobId, job.AcceptedAt, late, options.Value.DryRun ? " (dry run: left alone)" : "; recording it failed");
+            if (!options.Value.DryRun)
+            {
+                await publisher.Publish(new FailUnstartedJob(job.JobId, job.TenantId, job.CaseId, job.AcceptedAt, job.DeadlineAt,
+                    "accepted but never started by its deadline (its command was lost or could not be stored); ended by the sweeper"),
+                    cancellationToken);
+            }
+        }
+
         return jobs.Count;
+    }
+
+    /// <summary>An accepted job without a saga (snake_case columns).</summary>
+    sealed class UnstartedRow
+    {
+        public Guid JobId { get; set; }
+        public string TenantId { get; set; } = "";
+        public string CaseId { get; set; } = "";
+        public DateTimeOffset AcceptedAt { get; set; }
+        public DateTimeOffset DeadlineAt { get; set; }
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using MassTransit;
 
 namespace ImageBus.Orchestrator.Tenants;
@@ -15,5 +17,14 @@ public sealed class TenantSlots : SagaStateMachineInstance
     public List<Guid> Generating { get; set; } = [];
     public List<Guid> Waiting { get; set; } = [];
 
-    public static Guid ForTenant(string tenantId) => Contracts.JobIds.ForIdempotencyKey(tenantId, "tenant-slots");
+    /// <summary>A name-based (version 5 style) UUID of the tenant, the same on every instance without asking anyone.
+    /// (Computed as job ids once were, so rows stored before job ids became random keep their id.)</summary>
+    public static Guid ForTenant(string tenantId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"imagebus-job\n{tenantId}\ntenant-slots"));
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
 }

@@ -8,6 +8,8 @@ namespace ImageBus.Contracts;
 /// <param name="TotalTokens">All tokens billed over those calls, when reported.</param>
 /// <param name="EstimatedCostUsd">Those calls' estimated price in US dollars from the worker's price table
 /// (<c>Gemini:Prices</c>); null when the model has no price there.</param>
+/// <param name="BilledCalls">This attempt's Gemini calls that Google bills: every call Gemini answered with HTTP 200 (an
+/// image, a safety block, no image), not those that timed out, met a 5xx or 429, or were never made.</param>
 public sealed record ImageGenerated(
     Guid JobId,
     string ItemId,
@@ -21,12 +23,15 @@ public sealed record ImageGenerated(
     int? PromptTokens = null,
     int? CandidatesTokens = null,
     int? TotalTokens = null,
-    decimal? EstimatedCostUsd = null);
+    decimal? EstimatedCostUsd = null,
+    int BilledCalls = 1);
 
 /// <summary>A worker gave up on one image.</summary>
 /// <param name="ErrorCode">A stable code, e.g. RESOURCE_EXHAUSTED, IMAGE_SAFETY, TIMEOUT.</param>
 /// <param name="Transient">Whether trying again later may succeed.</param>
 /// <param name="Calls">How many Gemini calls were made for this attempt.</param>
+/// <param name="BilledCalls">How many of them Google bills (see <see cref="ImageGenerated.BilledCalls"/>): a safety block or an
+/// answer without an image is billed, a timeout or a 5xx is not.</param>
 public sealed record ImageGenerationFailed(
     Guid JobId,
     string ItemId,
@@ -35,7 +40,8 @@ public sealed record ImageGenerationFailed(
     string Message,
     bool Transient,
     int Calls,
-    DateTimeOffset FailedAt);
+    DateTimeOffset FailedAt,
+    int BilledCalls = 0);
 
 /// <summary>How many images of a job are in each state.</summary>
 public sealed record JobCounts(int Total, int Completed, int Failed, int TimedOut, int Cancelled)
@@ -53,10 +59,12 @@ public sealed record ImageResult(
     int? Width,
     int? Height,
     string? ErrorCode,
-    string? Error);
+    string? Error,
+    bool? Billed = null);
 
 /// <summary>Where a job stands when one of its events is published. <see cref="Sequence"/> only
 /// grows within a job, so subscribers can order events and drop duplicates.</summary>
+/// <param name="Billing">What the job cost in images, for an upstream app that takes credits up front and refunds.</param>
 public sealed record JobSnapshot(
     Guid JobId,
     string TenantId,
@@ -66,7 +74,14 @@ public sealed record JobSnapshot(
     JobCounts Counts,
     DateTimeOffset Timestamp,
     decimal? EstimatedCostUsd = null,
-    int? TotalTokens = null);
+    int? TotalTokens = null,
+    JobBilling? Billing = null);
+
+/// <summary>A job's billing facts. <see cref="BilledImages"/>: images at least one billed Gemini call was made for, over every
+/// attempt (a retry's calls count on the new attempt); <see cref="DeliveredImages"/>: images completed and stored;
+/// <see cref="RefundableImages"/>: images not delivered, billed or not (what a credit taken per image up front should give
+/// back); <see cref="BilledCalls"/>: billed Gemini calls in all.</summary>
+public sealed record JobBilling(int BilledImages, int DeliveredImages, int RefundableImages, int BilledCalls);
 
 /// <summary>What every job event has: the job's snapshot at the time.</summary>
 public interface IJobEvent

@@ -44,10 +44,21 @@ public sealed class GeminiException : Exception
     /// the request was refused before any call); 1 from the client.</summary>
     public int Calls { get; private init; } = 1;
 
+    /// <summary>Of <see cref="Calls"/>, those Google bills; 1 or 0 from the client (see <see cref="IsBilled"/>).</summary>
+    public int BilledCalls { get; private init; }
+
+    /// <summary>Whether Google bills the call that failed: it answered HTTP 200 (a safety block, a finish without an image, a body
+    /// we could not read), so the model ran. A timeout, a network failure, a 4xx or 5xx answer is not billed.</summary>
+    public bool IsBilled => HttpStatus == 200;
+
     /// <summary>The same failure as the retry loop reports it: a failure with its own retry budget, once that is
     /// spent, is permanent (a model that keeps answering without an image will not change its mind).</summary>
-    internal GeminiException AfterCalls(int calls) =>
-        new(ErrorCode, Message, IsTransient && MaxRetries is null, HttpStatus, RetryAfter, MaxRetries, this, QuotaId) { Calls = calls };
+    internal GeminiException AfterCalls(int calls, int billedCalls) =>
+        new(ErrorCode, Message, IsTransient && MaxRetries is null, HttpStatus, RetryAfter, MaxRetries, this, QuotaId)
+        {
+            Calls = calls,
+            BilledCalls = billedCalls,
+        };
 }
 
 /// <summary>The stable codes <see cref="GeminiException.ErrorCode"/> takes besides Gemini's safety reasons.</summary>

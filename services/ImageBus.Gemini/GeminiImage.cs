@@ -43,4 +43,5 @@ public sealed record GeminiModel(string Name, string? DisplayName, IReadOnlyList
 }
 
 /// <summary>A generated image and how many calls it took.</summary>
-public sealed record GeminiGeneration(GeminiImage Image, int Calls);
+/// <param name="BilledCalls">Of <paramref name="Calls"/>, those Google bills (the last one, and any earlier HTTP 200 answer).</param>
+public sealed record GeminiGeneration(GeminiImage Image, int Calls, int BilledCalls);

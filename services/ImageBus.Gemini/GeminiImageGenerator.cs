@@ -21,7 +21,7 @@ public sealed class GeminiImageGenerator(
         var model = request.Model ?? options.Value.Model;
         if (!options.Value.IsAllowed(model))
         {
-            throw GeminiClient.NotAllowed(model).AfterCalls(0);
+            throw GeminiClient.NotAllowed(model).AfterCalls(0, 0);
         }
 
         var attempt = new Attempt(client, request, model);
@@ -36,11 +36,13 @@ public sealed class GeminiImageGenerator(
                     try
                     {
                         var image = await attempt.Client.GenerateImageAsync(attempt.Request, token);
+                        attempt.BilledCalls++;
                         GeminiTelemetry.Called(attempt.Model, "ok");
                         return image;
                     }
                     catch (GeminiException failure)
                     {
+                        attempt.BilledCalls += failure.IsBilled ? 1 : 0;
                         GeminiTelemetry.Called(attempt.Model, failure.ErrorCode);
                         throw;
                     }
@@ -48,7 +50,7 @@ public sealed class GeminiImageGenerator(
                 attempt,
                 ct);
             activity?.SetTag("imagebus.gemini.calls", attempt.Calls);
-            return new GeminiGeneration(image, attempt.Calls);
+            return new GeminiGeneration(image, attempt.Calls, attempt.BilledCalls);
         }
         catch (GeminiException failure)
         {
@@ -56,7 +58,7 @@ public sealed class GeminiImageGenerator(
             activity?.SetTag("imagebus.gemini.calls", attempt.Calls);
             logger.LogWarning("Gemini generation with {Model} failed with {ErrorCode} after {Calls} calls",
                 model, failure.ErrorCode, attempt.Calls);
-            throw failure.AfterCalls(attempt.Calls);
+            throw failure.AfterCalls(attempt.Calls, attempt.BilledCalls);
         }
     }
 
@@ -67,6 +69,7 @@ public sealed class GeminiImageGenerator(
         public GeminiImageRequest Request { get; } = request;
         public string Model { get; } = model;
         public int Calls { get; set; }
+        public int BilledCalls { get; set; }
     }
 }
 

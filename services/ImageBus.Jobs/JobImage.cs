@@ -53,14 +53,23 @@ public sealed class JobImage
     public bool IsFinished => Status != ImageStatuses.Queued;
 
     /// <summary>Ends the current attempt in <paramref name="status"/> and records it in the history.</summary>
-    public void Finish(string status, DateTimeOffset at, string? errorCode = null, string? error = null)
+    public void Finish(string status, DateTimeOffset at, string? errorCode = null, string? error = null, int billedCalls = 0)
     {
         Status = status;
         ErrorCode = errorCode;
         Error = error;
         UpdatedAt = at;
-        History.Add(new ImageAttempt(Attempt, status, Location, errorCode, error, at));
+        History.Add(new ImageAttempt(Attempt, status, Location, errorCode, error, at, billedCalls));
     }
+
+    /// <summary>Billed Gemini calls over every attempt, from the history (never a running total): each attempt's outcome once,
+    /// a late or redelivered result of an outcome already recorded not again.</summary>
+    public int BilledCalls => History
+        .GroupBy(h => (h.Attempt, Outcome: h.Status.StartsWith(ImageAttempt.LatePrefix, StringComparison.Ordinal) ? h.Status[ImageAttempt.LatePrefix.Length..] : h.Status))
+        .Sum(outcome => outcome.Max(h => h.BilledCalls));
+
+    /// <summary>Whether Google billed at least one Gemini call for this image.</summary>
+    public bool Billed => BilledCalls > 0;
 
     /// <summary>Starts the next attempt of a failed or timed-out image.</summary>
     public void Requeue(DateTimeOffset at)
@@ -82,8 +91,13 @@ public sealed class JobImage
         ItemId, Kind, Status, Attempt, Location,
         Status == ImageStatuses.Completed ? Width : null,
         Status == ImageStatuses.Completed ? Height : null,
-        ErrorCode, Error);
+        ErrorCode, Error, Billed);
 }
 
-/// <summary>How one attempt of an image ended (or a result that came after it had ended).</summary>
-public sealed record ImageAttempt(int Attempt, string Status, string? Location, string? ErrorCode, string? Error, DateTimeOffset At);
+/// <summary>How one attempt of an image ended (or a result that came after it had ended), and the Gemini calls billed for it.</summary>
+public sealed record ImageAttempt(int Attempt, string Status, string? Location, string? ErrorCode, string? Error, DateTimeOffset At,
+    int BilledCalls = 0)
+{
+    /// <summary>Status prefix of a result recorded after its attempt had ended.</summary>
+    public const string LatePrefix = "late_";
+}

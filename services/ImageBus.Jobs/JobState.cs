@@ -74,6 +74,16 @@ public sealed class JobState : SagaStateMachineInstance
 
     public bool AllImagesFinished => Images.TrueForAll(i => i.IsFinished);
 
+    /// <summary>The job's billing facts (see <see cref="JobBilling"/>), from its images' histories.</summary>
+    public JobBilling Billing
+    {
+        get
+        {
+            var delivered = Images.Count(i => i.Status == ImageStatuses.Completed);
+            return new JobBilling(Images.Count(i => i.Billed), delivered, Images.Count - delivered, Images.Sum(i => i.BilledCalls));
+        }
+    }
+
     /// <summary>What the job's stored images cost, summed from each image's own figures (never a running
     /// total, so a redelivered result cannot count twice); null when no image reported a cost.</summary>
     public decimal? EstimatedCostUsd => Images.Any(i => i.EstimatedCostUsd is not null) ? Images.Sum(i => i.EstimatedCostUsd ?? 0) : null;

@@ -37,10 +37,12 @@ public sealed class JobStartTests
 
         var accepted = Assert.Single(await jobs.Published<JobAccepted>());
         var total = new JobCounts(14, 0, 0, 0, 0);
-        Assert.Equal(new JobSnapshot(command.JobId, Cases.TenantId, Cases.CaseId, JobStatuses.Pending, 1, total, JobHarness.Now), accepted.Job);
+        // Nothing billed or delivered yet: every image would be refunded.
+        var billing = new JobBilling(0, 0, 14, 0);
+        Assert.Equal(new JobSnapshot(command.JobId, Cases.TenantId, Cases.CaseId, JobStatuses.Pending, 1, total, JobHarness.Now, Billing: billing), accepted.Job);
         Assert.Equal(Cases.WebhookUrl, accepted.WebhookUrl);
         var started = Assert.Single(await jobs.Published<JobStarted>());
-        Assert.Equal(new JobSnapshot(command.JobId, Cases.TenantId, Cases.CaseId, JobStatuses.Generating, 2, total, JobHarness.Now), started.Job);
+        Assert.Equal(new JobSnapshot(command.JobId, Cases.TenantId, Cases.CaseId, JobStatuses.Generating, 2, total, JobHarness.Now, Billing: billing), started.Job);
     }
 
     [Fact]

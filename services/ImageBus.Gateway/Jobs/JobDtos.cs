@@ -41,6 +41,7 @@ public sealed record CancelJobRequest(string? Reason = null);
 
 /// <summary>Answer of <c>GET /v1/jobs/{id}</c>.</summary>
 /// <param name="Model">The Gemini model of the job's images; null until the orchestrator has taken the job on.</param>
+/// <param name="Billing">Images billed, delivered and refundable (see README, "Billing facts").</param>
 public sealed record JobStatusResponse(
     Guid JobId,
     string TenantId,
@@ -55,6 +56,7 @@ public sealed record JobStatusResponse(
     string? FailureReason,
     decimal? EstimatedCostUsd,
     int? TotalTokens,
+    JobBilling Billing,
     IReadOnlyList<ImageStatusResponse> Images);
 
 public sealed record ImageStatusResponse(
@@ -71,7 +73,9 @@ public sealed record ImageStatusResponse(
     string? Model,
     int? TotalTokens,
     decimal? EstimatedCostUsd,
+    bool Billed,
+    int BilledCalls,
     IReadOnlyList<ImageAttemptResponse> History);
 
-/// <summary>How one earlier attempt of an image ended.</summary>
-public sealed record ImageAttemptResponse(int Attempt, string Status, string? ErrorCode, string? Error, DateTimeOffset At);
+/// <summary>How one earlier attempt of an image ended, and the Gemini calls billed for it.</summary>
+public sealed record ImageAttemptResponse(int Attempt, string Status, string? ErrorCode, string? Error, DateTimeOffset At, int BilledCalls);

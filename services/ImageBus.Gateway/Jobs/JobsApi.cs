@@ -220,7 +220,8 @@ public static class JobsApi
             : new JobStatusResponse(
                 request.JobId, request.TenantId, request.CaseId, request.RejectedReason is null ? JobStatuses.Accepted : JobStatuses.Rejected,
                 null, new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.RejectedAt ?? request.AcceptedAt,
-                request.RejectedAt, request.DeadlineAt, request.RejectedReason, null, null, []);
+                request.RejectedAt, request.DeadlineAt, request.RejectedReason, null, null,
+                new JobBilling(0, 0, request.ItemCount, 0), []);
     }
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
@@ -298,12 +299,12 @@ public static class JobsApi
 
     static JobStatusResponse ToResponse(JobState job, ImageUrls urls) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
-        job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens,
+        job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens, job.Billing,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
             i.Status == ImageStatuses.Completed ? urls.For(job.CorrelationId, i.ItemId) : null,
-            i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd,
-            i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At)).ToList())).ToList());
+            i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd, i.Billed, i.BilledCalls,
+            i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At, h.BilledCalls)).ToList())).ToList());
 }
 
 /// <summary>What both forms of submission need, bound from services by <c>[AsParameters]</c>.</summary>

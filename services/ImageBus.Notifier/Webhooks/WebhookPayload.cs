@@ -17,7 +17,7 @@ public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, Webho
     {
         var job = jobEvent.Job;
         WebhookImage Image(ImageResult result) => WebhookImage.For(job.JobId, result, gatewayBaseUrl, urls);
-        var data = new WebhookData(job.JobId, job.TenantId, job.CaseId, job.Status, job.Sequence, job.Counts);
+        var data = new WebhookData(job.JobId, job.TenantId, job.CaseId, job.Status, job.Sequence, job.Counts, job.Billing, job.EstimatedCostUsd);
         data = jobEvent switch
         {
             JobProgressed progressed => data with { Image = Image(progressed.Image) },
@@ -41,6 +41,8 @@ public sealed record WebhookData(
     string Status,
     long Sequence,
     JobCounts Counts,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobBilling? Billing = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? EstimatedCostUsd = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookImage? Image = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WebhookImage>? Images = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
@@ -56,12 +58,13 @@ public sealed record WebhookImage(
     int? Width,
     int? Height,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ErrorCode,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Billed)
 {
     public static WebhookImage For(Guid jobId, ImageResult result, string gatewayBaseUrl, ImageUrls urls) => new(
         result.ItemId, result.Kind, result.Status, result.Attempt,
         result.Status == ImageStatuses.Completed
             ? gatewayBaseUrl.TrimEnd('/') + urls.For(jobId, result.ItemId)
             : null,
-        result.Width, result.Height, result.ErrorCode, result.Error);
+        result.Width, result.Height, result.ErrorCode, result.Error, result.Billed);
 }

@@ -138,7 +138,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     /// <summary>Applies a stored image; returns null when the result is a duplicate, stale or late
     /// (a late result is kept in the image's history).</summary>
     public JobImage? RecordSuccess(JobState job, ImageGenerated result) =>
-        Record(job, result.ItemId, result.Attempt, ImageStatuses.Completed, result.Location, null, null, image =>
+        Record(job, result.ItemId, result.Attempt, ImageStatuses.Completed, result.Location, null, null, result.BilledCalls, image =>
         {
             image.Location = result.Location;
             image.Width = result.Width;
@@ -152,12 +152,12 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         });
 
     public JobImage? RecordFailure(JobState job, ImageGenerationFailed result) =>
-        Record(job, result.ItemId, result.Attempt, ImageStatuses.Failed, null, result.ErrorCode, result.Message, null);
+        Record(job, result.ItemId, result.Attempt, ImageStatuses.Failed, null, result.ErrorCode, result.Message, result.BilledCalls, null);
 
     /// <summary>A worker threw past its retries: the image fails with the exception's reason.</summary>
     public JobImage? RecordFault(JobState job, Fault<GenerateImage> fault) =>
         Record(job, fault.Message.Item.ItemId, fault.Message.Attempt, ImageStatuses.Failed, null, "WORKER_FAULT",
-            FaultReason(fault.Exceptions.FirstOrDefault()), null);
+            FaultReason(fault.Exceptions.FirstOrDefault()), billedCalls: 0, null);
 
     /// <summary>A short reason by the kind of exception, never its message: that may name internal paths or hosts, and
     /// the image's error is shown to the tenant (API, webhooks). The worker's log has the whole exception.</summary>
@@ -174,7 +174,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     };
 
     JobImage? Record(JobState job, string itemId, int attempt, string status, string? location, string? errorCode, string? error,
-        Action<JobImage>? applySuccess)
+        int billedCalls, Action<JobImage>? applySuccess)
     {
         var image = job.FindImage(itemId);
         if (image is null || attempt > image.Attempt)
@@ -186,7 +186,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         if (attempt < image.Attempt || image.IsFinished)
         {
             // Kept once for the record; the image's current state does not change.
-            var late = new ImageAttempt(attempt, $"late_{status}", location, errorCode, error, now);
+            var late = new ImageAttempt(attempt, $"{ImageAttempt.LatePrefix}{status}", location, errorCode, error, now, billedCalls);
             if (!image.History.Exists(h => h.Attempt == late.Attempt && h.Status == late.Status))
             {
                 image.History.Add(late);
@@ -196,7 +196,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         }
 
         applySuccess?.Invoke(image);
-        image.Finish(status, now, errorCode, error);
+        image.Finish(status, now, errorCode, error, billedCalls);
         return image;
     }
 
@@ -255,7 +255,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     {
         var sequence = job.NextSequence(clock.GetUtcNow());
         return new JobSnapshot(job.CorrelationId, job.TenantId, job.CaseId, job.Status, sequence, job.Counts, job.UpdatedAt,
-            job.EstimatedCostUsd, job.TotalTokens);
+            job.EstimatedCostUsd, job.TotalTokens, job.Billing);
     }
 
     /// <summary>With an idempotency key the saga's id (derived from the key) is the job id; without

@@ -34,11 +34,12 @@ public sealed class GenerateImageConsumer(
         var command = context.Message;
         if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
         {
-            await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls: 0);
+            await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls: 0, billedCalls: 0);
             return;
         }
 
         var calls = 0;
+        var billedCalls = 0;
         try
         {
             var request = await BuildRequestAsync(command, context.CancellationToken);
@@ -47,12 +48,13 @@ public sealed class GenerateImageConsumer(
             {
                 var generation = await gemini.GenerateAsync(request, context.CancellationToken);
                 calls += generation.Calls;
+                billedCalls += generation.BilledCalls;
                 // Every image Gemini returned is billed, the undecodable one included.
                 usage = Add(usage, generation.Image.Usage);
                 try
                 {
                     var processed = images.Process(generation.Image.Bytes, command.Width, command.Height);
-                    await Store(context, processed, generation.Image, request.ImageSize, decodeAttempt, usage);
+                    await Store(context, processed, generation.Image, request.ImageSize, decodeAttempt, usage, billedCalls);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -64,15 +66,16 @@ public sealed class GenerateImageConsumer(
         }
         catch (SourceImageException exception)
         {
-            await Fail(context, exception.Code, exception.Message, exception.IsTransient, calls);
+            await Fail(context, exception.Code, exception.Message, exception.IsTransient, calls, billedCalls);
         }
         catch (GeminiException exception)
         {
-            await Fail(context, exception.ErrorCode, exception.Message, exception.IsTransient, calls + exception.Calls);
+            await Fail(context, exception.ErrorCode, exception.Message, exception.IsTransient, calls + exception.Calls,
+                billedCalls + exception.BilledCalls);
         }
         catch (ImageProcessingException exception)
         {
-            await Fail(context, WorkerErrorCodes.InvalidImage, exception.Message, transient: false, calls);
+            await Fail(context, WorkerErrorCodes.InvalidImage, exception.Message, transient: false, calls, billedCalls);
         }
     }
 
@@ -91,7 +94,8 @@ public sealed class GenerateImageConsumer(
     }
 
     async Task Store(
-        ConsumeContext<GenerateImage> context, ProcessedImage processed, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage)
+        ConsumeContext<GenerateImage> context, ProcessedImage processed, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage,
+        int billedCalls)
     {
         var command = context.Message;
         string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
@@ -111,17 +115,17 @@ public sealed class GenerateImageConsumer(
         await context.Publish(new ImageGenerated(
             command.JobId, command.Item.ItemId, command.Attempt, imageKey, processed.Jpeg.Width, processed.Jpeg.Height,
             processed.Jpeg.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
-            usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost));
+            usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost, billedCalls));
     }
 
-    Task Fail(ConsumeContext<GenerateImage> context, string code, string message, bool transient, int calls)
+    Task Fail(ConsumeContext<GenerateImage> context, string code, string message, bool transient, int calls, int billedCalls)
     {
         var command = context.Message;
         logger.LogWarning("Giving up on {ItemId} of job {JobId} after {Calls} Gemini calls: {ErrorCode} {Error}",
             command.Item.ItemId, command.JobId, calls, code, message);
         WorkerMetrics.ImageDone(context, code);
         return context.Publish(new ImageGenerationFailed(
-            command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow()));
+            command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow(), billedCalls));
     }
 
     static GeminiUsage? Add(GeminiUsage? total, GeminiUsage? call) => (total, call) switch

@@ -35,6 +35,8 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
     [
         new("/health/live", _ => Get("/health/live"), Anyone),
         new("/health/ready", _ => Get("/health/ready"), Anyone),
+        // Prometheus scrapes carry no key; the figures name routes, never tenants or jobs.
+        new("/metrics", _ => Get("/metrics"), Anyone),
         // The body names tenant A: the other tenant is refused (403), not given a job of its own.
         new("SubmitJob", w => Send(HttpMethod.Post, "/v1/jobs", w.SmallCase()), new(401, 401, 403, 202, 403)),
         new("SubmitJobWithUploads", w => Task.FromResult(new HttpRequestMessage(HttpMethod.Post, "/v1/jobs")
@@ -61,6 +63,7 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
         new("ListWebhookDeliveries", w => Get($"/v1/webhooks/endpoints/{w.Endpoint}/deliveries"), Tenant404),
         new("RecoverWebhookDeliveries", w => Send(HttpMethod.Post, $"/v1/webhooks/endpoints/{w.Endpoint}/recover?since=2020-01-01T00:00:00Z"),
             Tenant404),
+        new("ListJobWebhookDeliveries", w => Get($"/v1/jobs/{w.PartialJob}/webhook-deliveries"), Tenant404),
         new("RedeliverWebhook", w => Send(HttpMethod.Post, $"/v1/webhooks/deliveries/{w.Delivery}/redeliver"), Tenant404 with { Owner = 202 }),
         new("CreateTenant", _ => Send(HttpMethod.Post, "/v1/admin/tenants", new { tenantId = $"matrix-{Guid.NewGuid():N}" }),
             AdminOnly with { Admin = 201 }),

@@ -192,17 +192,26 @@ public static class WebhookEndpointsApi
 
     /// <summary>The deliveries of a job's events to the job's own <c>webhookUrl</c> (deliveries to the tenant's registered
     /// endpoints are listed per endpoint); an empty list for a job without one.</summary>
-    static async Task<Results<Ok<List<WebhookDeliveryResponse>>, ValidationProblem>> ListJobDeliveries(
+    static async Task<Results<Ok<List<WebhookDeliveryResponse>>, ValidationProblem, NotFound>> ListJobDeliveries(
         Caller caller, Guid jobId, string? status, DateTimeOffset? since, int? limit,
-        IDbContextFactory<WebhooksDbContext> contexts, CancellationToken cancellationToken)
+        IDbContextFactory<WebhooksDbContext> contexts, IDbContextFactory<JobsDbContext> jobContexts, CancellationToken cancellationToken)
     {
         if (InvalidStatus(status) is { } invalid)
         {
             return invalid;
         }
 
+        // Another tenant's job is not found, as on every other job route (a job published on the bus has no request row).
+        await using (var jobs = await jobContexts.CreateDbContextAsync(cancellationToken))
+        {
+            if (!await jobs.Jobs.AnyAsync(j => j.CorrelationId == jobId && j.TenantId == caller.Tenant, cancellationToken)
+                && !await jobs.JobRequests.AnyAsync(r => r.JobId == jobId && r.TenantId == caller.Tenant, cancellationToken))
+            {
+                return TypedResults.NotFound();
+            }
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // Another tenant's job has no endpoint of this tenant: an empty list, which says nothing about whether it exists.
         var endpoints = db.WebhookEndpoints.Where(e => e.JobId == jobId && e.TenantId == caller.Tenant).Select(e => e.Id);
         return TypedResults.Ok(await DeliveriesAsync(db, d => endpoints.Contains(d.EndpointId), status, since, limit, cancellationToken));
     }

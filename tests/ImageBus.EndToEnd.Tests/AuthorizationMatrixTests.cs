@@ -1,3 +1,4 @@
+using ImageBus.ServiceDefaults;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -119,6 +120,8 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(GatewayExtensions).Assembly.GetName().Name });
         builder.Configuration["ConnectionStrings:ImageBus"] = "Host=unused";
+        // As the gateway's Program.cs wires it.
+        builder.AddServiceDefaults();
         builder.Services.AddGateway(builder.Configuration);
         var app = builder.Build();
         app.MapGateway();

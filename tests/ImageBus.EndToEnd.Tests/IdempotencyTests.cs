@@ -144,7 +144,7 @@ public sealed class IdempotencyTests(ShortIdempotencyClusterFixture fixture) : I
     async Task<(HttpStatusCode Status, JsonElement Body)> PostFormAsync(JsonObject request, byte[] photo)
     {
         using var form = SourceImageAndModelTests.Multipart(request, jobAsFile: false, ("photo", photo));
-        using var response = await Cluster.Gateway.PostAsync("/v1/jobs", form);
+        using var response = await (await Cluster.ClientForTenantAsync((string)request["tenantId"]!)).PostAsync("/v1/jobs", form);
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
@@ -156,7 +156,7 @@ public sealed class IdempotencyTests(ShortIdempotencyClusterFixture fixture) : I
 
     async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(JsonObject request)
     {
-        using var response = await Cluster.Gateway.PostAsJsonAsync("/v1/jobs", request);
+        using var response = await (await Cluster.ClientForTenantAsync((string)request["tenantId"]!)).PostAsJsonAsync("/v1/jobs", request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }

@@ -23,14 +23,15 @@ public sealed class OutboxTests
         await cluster.WaitForGatewayAsync();
         var request = SampleCases.Small("tenant-gateway-crash", 3);
         request["idempotencyKey"] = "crash-1";
+        var client = await cluster.ClientForTenantAsync("tenant-gateway-crash");
 
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => cluster.Gateway.PostAsJsonAsync("/v1/jobs", request));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsJsonAsync("/v1/jobs", request));
         Assert.NotEqual(0, await crashing.WaitForExitAsync(TimeSpan.FromSeconds(30)));
 
         // The client sends its request again with the same key: the job the crashed request made, not a second one.
         cluster.StartService("Gateway");
         await cluster.WaitForGatewayAsync();
-        using var repeat = await cluster.Gateway.PostAsJsonAsync("/v1/jobs", request);
+        using var repeat = await client.PostAsJsonAsync("/v1/jobs", request);
         var body = await repeat.Content.ReadAsStringAsync();
         Assert.True(repeat.StatusCode == HttpStatusCode.OK, body);
         var jobId = JsonDocument.Parse(body).RootElement.GetProperty("jobId").GetGuid();

@@ -32,6 +32,8 @@ public static class JobStatuses
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
     public const string Rejected = "rejected";
+
+    public static IReadOnlyList<string> All { get; } = [Accepted, Pending, Generating, Completed, Partial, Failed, Cancelled, Rejected];
 }
 
 /// <summary>States of one image of a job.</summary>

@@ -40,6 +40,7 @@ public static class JobsApi
         jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery().RequireAuthorization(GatewayAuthorization.Tenant);
         // Reading takes any key (the fallback policy): a tenant's for its own jobs, or an admin key.
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
+        jobs.MapJobList();
         // A signed link needs no key (an <img> tag, a webhook subscriber); the handler checks link or key.
         jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage").AllowAnonymous();
         jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob").RequireAuthorization(GatewayAuthorization.Tenant);

@@ -79,8 +79,10 @@ public sealed class JobState : SagaStateMachineInstance
     {
         get
         {
+            // Each image's billed calls are derived from its history once here, not once per figure.
+            var billedCalls = Images.Select(i => i.BilledCalls).ToList();
             var delivered = Images.Count(i => i.Status == ImageStatuses.Completed);
-            return new JobBilling(Images.Count(i => i.Billed), delivered, Images.Count - delivered, Images.Sum(i => i.BilledCalls));
+            return new JobBilling(billedCalls.Count(calls => calls > 0), delivered, Images.Count - delivered, billedCalls.Sum());
         }
     }
 

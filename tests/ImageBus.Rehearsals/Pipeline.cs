@@ -5,11 +5,13 @@ using System.Text.Json.Nodes;
 using ImageBus.Testing;
 using Npgsql;
 
-namespace ImageBus.PipelineBenchmarks;
+namespace ImageBus.Rehearsals;
 
 public sealed record BenchOptions(int Runs, int Cases);
 
 public sealed record Figure(string Name, string Value);
+
+public sealed record GeminiCall(DateTimeOffset At, int Status, string? TraceId);
 
 /// <summary>A cluster set up for measuring: quiet logs, FakeGemini at a fixed latency, and the helpers every scenario uses.</summary>
 public sealed class Pipeline : IAsyncDisposable
@@ -20,7 +22,8 @@ public sealed class Pipeline : IAsyncDisposable
 
     public ImageBusCluster Cluster { get; }
 
-    public static async Task<Pipeline> StartAsync(int latencyMs, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<Pipeline> StartAsync(int latencyMs, IReadOnlyDictionary<string, string>? settings = null,
+        BrokerPorts? broker = null, int? postgresPort = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -36,7 +39,7 @@ public sealed class Pipeline : IAsyncDisposable
             environment[key] = value;
         }
 
-        return new Pipeline(await ImageBusCluster.StartAsync(environment));
+        return new Pipeline(await ImageBusCluster.StartAsync(environment, broker, postgresPort));
     }
 
     /// <summary>The sample case (deploy/sample-case.json: 10 evidence + 4 location images) of a tenant, at a size.</summary>
@@ -58,7 +61,7 @@ public sealed class Pipeline : IAsyncDisposable
         while (Stopwatch.GetTimestamp() < deadline)
         {
             var status = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/v1/jobs/{jobId}");
-            if (Terminal.Contains(status.GetProperty("status").GetString()))
+            if (IsTerminal(status))
             {
                 return status;
             }
@@ -69,14 +72,18 @@ public sealed class Pipeline : IAsyncDisposable
         throw new TimeoutException($"job {jobId} not finished after {timeout}");
     }
 
-    /// <summary>FakeGemini's generateContent calls that arrived at or after <paramref name="since"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<(DateTimeOffset At, int Status)>> GeminiCallsAsync(DateTimeOffset since)
+    public static bool IsTerminal(JsonElement status) => Terminal.Contains(status.GetProperty("status").GetString());
+
+    /// <summary>FakeGemini's generateContent calls that arrived at or after <paramref name="since"/>, oldest first, with the
+    /// trace id of the job they were made for (from their <c>traceparent</c>).</summary>
+    public async Task<IReadOnlyList<GeminiCall>> GeminiCallsAsync(DateTimeOffset since)
     {
         using var http = new HttpClient();
         var requests = await http.GetFromJsonAsync<JsonElement>($"{Cluster.FakeGeminiUrl}/fake/requests");
         return requests.EnumerateArray()
             .Where(r => r.GetProperty("path").GetString()!.EndsWith(":generateContent", StringComparison.Ordinal))
-            .Select(r => (At: r.GetProperty("receivedAt").GetDateTimeOffset(), Status: r.GetProperty("status").GetInt32()))
+            .Select(r => new GeminiCall(r.GetProperty("receivedAt").GetDateTimeOffset(), r.GetProperty("status").GetInt32(),
+                r.GetProperty("traceParent").GetString() is [_, _, '-', .. var rest] && rest.Length >= 32 ? rest[..32] : null))
             .Where(r => r.At >= since)
             .OrderBy(r => r.At)
             .ToList();

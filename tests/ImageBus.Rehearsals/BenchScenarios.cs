@@ -7,10 +7,10 @@ using System.Text.Json;
 using ImageBus.Testing;
 using Npgsql;
 
-namespace ImageBus.PipelineBenchmarks;
+namespace ImageBus.Rehearsals;
 
 /// <summary>The scenarios of issue 11's table, each on a cluster of its own.</summary>
-static class Scenarios
+static class BenchScenarios
 {
     const int ImagesPerCase = 14;
     static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);

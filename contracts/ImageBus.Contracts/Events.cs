@@ -43,6 +43,22 @@ public sealed record ImageGenerationFailed(
     DateTimeOffset FailedAt,
     int BilledCalls = 0);
 
+/// <summary>A worker finished step 1 of a staged image (<see cref="ImageKinds.Staged"/>): Gemini analysed its source image.
+/// Step 2 (the generation) follows in the same handling of the <see cref="GenerateImage"/>; its
+/// <see cref="ImageGenerated"/> or <see cref="ImageGenerationFailed"/> counts every call of the attempt, these included.</summary>
+/// <param name="Analysis">The analysis text, as it goes into the generation prompt.</param>
+/// <param name="Model">The text model that analysed the image.</param>
+/// <param name="BilledCalls">The analysis calls Google bills (answered with HTTP 200).</param>
+public sealed record ImageStepCompleted(
+    Guid JobId,
+    string ItemId,
+    int Attempt,
+    string Analysis,
+    string Model,
+    int Calls,
+    int BilledCalls,
+    DateTimeOffset CompletedAt);
+
 /// <summary>How many images of a job are in each state.</summary>
 public sealed record JobCounts(int Total, int Completed, int Failed, int TimedOut, int Cancelled)
 {
@@ -60,7 +76,8 @@ public sealed record ImageResult(
     int? Height,
     string? ErrorCode,
     string? Error,
-    bool? Billed = null);
+    bool? Billed = null,
+    string? Step = null);
 
 /// <summary>Where a job stands when one of its events is published. <see cref="Sequence"/> only
 /// grows within a job, so subscribers can order events and drop duplicates.</summary>
@@ -98,6 +115,9 @@ public sealed record JobStarted(JobSnapshot Job) : IJobEvent;
 
 /// <summary>One image of the job reached a result.</summary>
 public sealed record JobProgressed(JobSnapshot Job, ImageResult Image) : IJobEvent;
+
+/// <summary>A staged image finished its analysis step: <see cref="Analysis"/> is the text its generation starts from.</summary>
+public sealed record JobImageStepCompleted(JobSnapshot Job, ImageResult Image, string Analysis) : IJobEvent;
 
 /// <summary>Every image of the job was generated.</summary>
 public sealed record JobCompleted(JobSnapshot Job, IReadOnlyList<ImageResult> Images) : IJobEvent;

@@ -110,7 +110,7 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
 
         Assert.Equal(2, pages);
         Assert.Equal(
-            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-2.5-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
+            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-3.8-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
             seen);
     }
 
@@ -188,7 +188,7 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
     {
         using var http = Http();
 
-        using var text = await PostAsync(http, "v1beta/models/gemini-2.5-flash:generateContent", Request(null, null));
+        using var text = await PostAsync(http, "v1beta/models/gemini-3.8-flash:generateContent", Request(null, null));
         using var imagen = await PostAsync(http, "v1beta/models/imagen-4.0-generate-001:generateContent", Request(null, null));
 
         Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);

@@ -27,6 +27,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         Event(() => UnstartedJobExpired, e => e.CorrelateById(context => context.Message.JobId));
         CorrelateToExistingJob(() => ImageGenerated, m => m.JobId);
         CorrelateToExistingJob(() => ImageFailed, m => m.JobId);
+        CorrelateToExistingJob(() => ImageStepDone, m => m.JobId);
         CorrelateToExistingJob(() => ImageFaulted, m => m.Message.JobId);
         CorrelateToExistingJob(() => SlotGranted, m => m.JobId);
         CorrelateToExistingJob(() => RetryRequested, m => m.JobId);
@@ -78,6 +79,11 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
             When(ImageFaulted)
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFault(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
+            // Step 1 of a staged image: no image ends, so the job does not either; its deadlines keep running.
+            When(ImageStepDone)
+                .ThenAsync(context => jobs.RecordStep(context.Saga, context.Message) is { } image
+                    ? context.Publish(jobs.StepCompleted(context.Saga, image))
+                    : Task.CompletedTask),
             When(ImageCheck.Received)
                 .ThenAsync(jobs.CheckImages)
                 .IfElse(context => context.Saga.AllImagesFinished,
@@ -108,7 +114,8 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         During([Pending, Completed, Partial, Failed, Cancelled, Rejected],
             When(ImageGenerated).Then(context => jobs.RecordSuccess(context.Saga, context.Message)),
             When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
-            When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)));
+            When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)),
+            When(ImageStepDone).Then(context => jobs.RecordStep(context.Saga, context.Message)));
 
         // A repeated grant to a generating job is its own slot again: keep it. A slot granted to a job
         // that no longer waits for one goes straight back.
@@ -140,6 +147,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
     public Event<ImageGenerated> ImageGenerated { get; private set; } = null!;
     public Event<ImageGenerationFailed> ImageFailed { get; private set; } = null!;
     public Event<Fault<GenerateImage>> ImageFaulted { get; private set; } = null!;
+    public Event<ImageStepCompleted> ImageStepDone { get; private set; } = null!;
     public Event<JobSlotGranted> SlotGranted { get; private set; } = null!;
     public Event<RetryFailedImages> RetryRequested { get; private set; } = null!;
     public Event<CancelCaseImages> CancelRequested { get; private set; } = null!;

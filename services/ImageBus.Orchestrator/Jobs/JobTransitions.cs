@@ -59,6 +59,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
                 Width = width,
                 Height = height,
                 Status = ImageStatuses.Queued,
+                Step = JobImage.FirstStep(item.Kind),
                 Attempt = 1,
                 UpdatedAt = now,
             };
@@ -150,6 +151,31 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
             image.TotalTokens = result.TotalTokens;
             image.EstimatedCostUsd = result.EstimatedCostUsd;
         });
+
+    /// <summary>Records a staged image's analysis (step 1) of its current attempt, once; returns the image when it moved on to
+    /// generating, null for a stale or repeated report, or one for an image that has already ended (its analysis is still
+    /// kept when it had none, so the status shows it).</summary>
+    public JobImage? RecordStep(JobState job, ImageStepCompleted step)
+    {
+        var image = job.FindImage(step.ItemId);
+        if (image is null || step.Attempt != image.Attempt || image.Analysis is not null)
+        {
+            return null;
+        }
+
+        image.Analysis = step.Analysis;
+        image.AnalysisBilledCalls = step.BilledCalls;
+        image.UpdatedAt = clock.GetUtcNow();
+        if (image.IsFinished)
+        {
+            return null;
+        }
+
+        image.Step = ImageSteps.Generating;
+        return image;
+    }
+
+    public JobImageStepCompleted StepCompleted(JobState job, JobImage image) => new(Snapshot(job), image.ToResult(), image.Analysis!);
 
     public JobImage? RecordFailure(JobState job, ImageGenerationFailed result) =>
         Record(job, result.ItemId, result.Attempt, ImageStatuses.Failed, null, result.ErrorCode, result.Message, result.BilledCalls, null);

@@ -9,10 +9,14 @@ namespace ImageBus.Worker.Generation;
 
 /// <summary>Generates one image: skip it if the job was cancelled, fetch the source image if the item edits one (a URL or an upload),
 /// Gemini → check and cover-resize → JPEG, WebP and thumbnail in the blob store → <see cref="ImageGenerated"/> with
-/// the tokens and estimated cost. A failure Gemini, the source image or the image reports is answered with
-/// <see cref="ImageGenerationFailed"/>; anything else is retried by the endpoint and then faulted.</summary>
+/// the tokens and estimated cost. A staged item first has Gemini analyse its source image in text (step 1, reported with
+/// <see cref="ImageStepCompleted"/>), then generates from that analysis (step 2); both steps' calls count in the result. A
+/// failure Gemini, the source image or the image reports is answered with <see cref="ImageGenerationFailed"/> (a step-1
+/// failure with an <see cref="WorkerErrorCodes.AnalysisPrefix"/> code, and no generation call); anything else is retried by
+/// the endpoint and then faulted.</summary>
 public sealed class GenerateImageConsumer(
     GeminiImageGenerator gemini,
+    GeminiImageAnalyzer analyzer,
     IImageProcessor images,
     IBlobStore blobs,
     PromptBuilder prompts,
@@ -42,7 +46,42 @@ public sealed class GenerateImageConsumer(
         var billedCalls = 0;
         try
         {
-            var request = await BuildRequestAsync(command, context.CancellationToken);
+            var source = await sourceImages.FetchAsync(command.Item, context.CancellationToken);
+            var prompt = prompts.Build(command.Item);
+            GeminiAnalysis? analysis = null;
+            if (command.Item.Kind == ImageKinds.Staged)
+            {
+                if (source is null)
+                {
+                    await Fail(context, WorkerErrorCodes.AnalysisNoSource, "A staged item needs a source image to analyse.", transient: false, 0, 0);
+                    return;
+                }
+
+                try
+                {
+                    analysis = await analyzer.AnalyseAsync(prompts.BuildAnalysis(command.Item), source.Bytes, source.MimeType, context.CancellationToken);
+                }
+                catch (GeminiException exception)
+                {
+                    await Fail(context, WorkerErrorCodes.Analysis(exception.ErrorCode), $"The analysis of the source image failed: {exception.Message}",
+                        exception.IsTransient, exception.Calls, exception.BilledCalls);
+                    return;
+                }
+
+                (calls, billedCalls) = (analysis.Calls, analysis.BilledCalls);
+                await context.Publish(new ImageStepCompleted(command.JobId, command.Item.ItemId, command.Attempt, analysis.Answer.Text,
+                    analysis.Answer.Model, analysis.Calls, analysis.BilledCalls, clock.GetUtcNow()));
+                // The analysis took a while: a job cancelled meanwhile pays for no image.
+                if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
+                {
+                    await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls, billedCalls);
+                    return;
+                }
+
+                prompt = prompts.BuildGeneration(command.Item, analysis.Answer.Text);
+            }
+
+            var request = BuildRequest(command, prompt, source);
             GeminiUsage? usage = null;
             for (var decodeAttempt = 1; ; decodeAttempt++)
             {
@@ -54,7 +93,7 @@ public sealed class GenerateImageConsumer(
                 try
                 {
                     var processed = images.Process(generation.Image.Bytes, command.Width, command.Height);
-                    await Store(context, processed, generation.Image, request.ImageSize, decodeAttempt, usage, billedCalls);
+                    await Store(context, processed, generation.Image, request.ImageSize, decodeAttempt, usage, analysis, billedCalls);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -79,13 +118,13 @@ public sealed class GenerateImageConsumer(
         }
     }
 
-    /// <summary>Fetches the source image once per attempt: Gemini's retries and the decode retry reuse the request.</summary>
-    async Task<GeminiImageRequest> BuildRequestAsync(GenerateImage command, CancellationToken ct)
+    /// <summary>The source image is fetched once per attempt: Gemini's retries, the decode retry and a staged item's two steps
+    /// reuse it.</summary>
+    GeminiImageRequest BuildRequest(GenerateImage command, string prompt, SourceImage? source)
     {
-        var source = await sourceImages.FetchAsync(command.Item, ct);
         var model = command.Model ?? geminiOptions.Value.Model;
         return new GeminiImageRequest(
-            prompts.Build(command.Item),
+            prompt,
             command.Item.AspectRatio ?? AspectRatios.Square,
             command.Item.ImageSize ?? GeminiImageSize(model, Math.Max(command.Width, command.Height)),
             source?.Bytes,
@@ -95,7 +134,7 @@ public sealed class GenerateImageConsumer(
 
     async Task Store(
         ConsumeContext<GenerateImage> context, ProcessedImage processed, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage,
-        int billedCalls)
+        GeminiAnalysis? analysis, int billedCalls)
     {
         var command = context.Message;
         string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
@@ -106,8 +145,11 @@ public sealed class GenerateImageConsumer(
         await blobs.PutAsync(Key("thumbnail.jpg"), processed.Thumbnail.Bytes, processed.Thumbnail.ContentType, context.CancellationToken);
         await blobs.PutAsync(imageKey, processed.Jpeg.Bytes, processed.Jpeg.ContentType, context.CancellationToken);
 
-        // Prices are configured under the model name we called; Gemini's answer may name a more precise version.
-        var cost = costs.EstimateUsd(image.Model, imagesBilled, usage, imageSize);
+        // Prices are configured under the model name we called; Gemini's answer may name a more precise version. A staged
+        // item's analysis is priced by its text model and added; its tokens count in the image's.
+        var cost = Sum(costs.EstimateUsd(image.Model, imagesBilled, usage, imageSize),
+            analysis is null ? null : costs.EstimateUsd(analysis.Answer.Model, 0, analysis.Answer.Usage));
+        usage = Add(usage, analysis?.Answer.Usage);
         logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes, {TotalTokens} tokens, {CostUsd} USD) at {Location}",
             command.Item.ItemId, command.JobId, processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.Bytes.Length,
             usage?.TotalTokenCount, cost, blobs.Describe(imageKey));
@@ -127,6 +169,8 @@ public sealed class GenerateImageConsumer(
         return context.Publish(new ImageGenerationFailed(
             command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow(), billedCalls));
     }
+
+    static decimal? Sum(decimal? a, decimal? b) => a is null && b is null ? null : (a ?? 0) + (b ?? 0);
 
     static GeminiUsage? Add(GeminiUsage? total, GeminiUsage? call) => (total, call) switch
     {

@@ -10,6 +10,8 @@ namespace ImageBus.Contracts;
 /// (<c>Gemini:Prices</c>); null when the model has no price there.</param>
 /// <param name="BilledCalls">This attempt's Gemini calls that Google bills: every call Gemini answered with HTTP 200 (an
 /// image, a safety block, no image), not those that timed out, met a 5xx or 429, or were never made.</param>
+/// <param name="Analysis">A staged image's analysis (step 1) of this attempt, as <see cref="ImageStepCompleted"/> reported it too:
+/// the saga records the step from whichever of the two it applies first.</param>
 public sealed record ImageGenerated(
     Guid JobId,
     string ItemId,
@@ -24,7 +26,8 @@ public sealed record ImageGenerated(
     int? CandidatesTokens = null,
     int? TotalTokens = null,
     decimal? EstimatedCostUsd = null,
-    int BilledCalls = 1);
+    int BilledCalls = 1,
+    string? Analysis = null);
 
 /// <summary>A worker gave up on one image.</summary>
 /// <param name="ErrorCode">A stable code, e.g. RESOURCE_EXHAUSTED, IMAGE_SAFETY, TIMEOUT.</param>
@@ -32,6 +35,7 @@ public sealed record ImageGenerated(
 /// <param name="Calls">How many Gemini calls were made for this attempt.</param>
 /// <param name="BilledCalls">How many of them Google bills (see <see cref="ImageGenerated.BilledCalls"/>): a safety block or an
 /// answer without an image is billed, a timeout or a 5xx is not.</param>
+/// <param name="Analysis">A staged image's analysis when step 1 succeeded and step 2 failed (see <see cref="ImageGenerated.Analysis"/>).</param>
 public sealed record ImageGenerationFailed(
     Guid JobId,
     string ItemId,
@@ -41,7 +45,8 @@ public sealed record ImageGenerationFailed(
     bool Transient,
     int Calls,
     DateTimeOffset FailedAt,
-    int BilledCalls = 0);
+    int BilledCalls = 0,
+    string? Analysis = null);
 
 /// <summary>A worker finished step 1 of a staged image (<see cref="ImageKinds.Staged"/>): Gemini analysed its source image.
 /// Step 2 (the generation) follows in the same handling of the <see cref="GenerateImage"/>; its

@@ -48,6 +48,23 @@ public sealed class StagedStepTests
     }
 
     [Fact]
+    public async Task A_result_applied_before_its_step_reports_the_step_first_and_the_late_step_changes_nothing()
+    {
+        await using var jobs = await JobHarness.Start();
+        var command = await jobs.StartJob(StagedCase());
+
+        await jobs.Publish(Cases.Generated(command.JobId, ItemId) with { BilledCalls = 2, Analysis = "from the result" });
+        await jobs.Publish(Step(command.JobId));
+
+        var events = (await jobs.JobEvents(command.JobId)).Where(e => e is JobImageStepCompleted or JobProgressed).ToList();
+        Assert.Equal([typeof(JobImageStepCompleted), typeof(JobProgressed)], events.Select(e => e.GetType()));
+        Assert.Equal("from the result", ((JobImageStepCompleted)events[0]).Analysis);
+        var image = (await jobs.InState(command.JobId, machine => machine.Generating)).FindImage(ItemId)!;
+        Assert.Equal((ImageStatuses.Completed, "from the result", 2), (image.Status, image.Analysis, image.BilledCalls));
+        Assert.Empty(await jobs.Faults());
+    }
+
+    [Fact]
     public async Task An_analysis_of_another_attempt_is_ignored()
     {
         await using var jobs = await JobHarness.Start();

@@ -70,10 +70,15 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                 .Schedule(ImageCheck, context => new ImageDeadlineCheck(context.Saga.CorrelationId)));
 
         During(Generating,
+            // A staged image's step is reported before its result even when the result is applied first.
             When(ImageGenerated)
+                .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
+                    context.Message.Analysis, billedCalls: 0)))
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordSuccess(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             When(ImageFailed)
+                .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
+                    context.Message.Analysis, billedCalls: 0)))
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFailure(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             When(ImageFaulted)
@@ -81,9 +86,8 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             // Step 1 of a staged image: no image ends, so the job does not either; its deadlines keep running.
             When(ImageStepDone)
-                .ThenAsync(context => jobs.RecordStep(context.Saga, context.Message) is { } image
-                    ? context.Publish(jobs.StepCompleted(context.Saga, image))
-                    : Task.CompletedTask),
+                .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
+                    context.Message.Analysis, context.Message.BilledCalls))),
             When(ImageCheck.Received)
                 .ThenAsync(jobs.CheckImages)
                 .IfElse(context => context.Saga.AllImagesFinished,
@@ -115,7 +119,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
             When(ImageGenerated).Then(context => jobs.RecordSuccess(context.Saga, context.Message)),
             When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
             When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)),
-            When(ImageStepDone).Then(context => jobs.RecordStep(context.Saga, context.Message)));
+            Ignore(ImageStepDone));
 
         // A repeated grant to a generating job is its own slot again: keep it. A slot granted to a job
         // that no longer waits for one goes straight back.
@@ -176,6 +180,10 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
 
     static Task ReleaseSlot(BehaviorContext<JobState> context) =>
         context.Publish(new ReleaseJobSlot(TenantSlots.ForTenant(context.Saga.TenantId), context.Saga.CorrelationId));
+
+    static Task PublishStep<T>(BehaviorContext<JobState, T> context, JobTransitions jobs, JobImage? stepped)
+        where T : class =>
+        stepped is null ? Task.CompletedTask : context.Publish(jobs.StepCompleted(context.Saga, stepped));
 
     static Task PublishProgress<T>(BehaviorContext<JobState, T> context, JobTransitions jobs, JobImage? applied)
         where T : class =>

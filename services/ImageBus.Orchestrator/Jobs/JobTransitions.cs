@@ -152,26 +152,22 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
             image.EstimatedCostUsd = result.EstimatedCostUsd;
         });
 
-    /// <summary>Records a staged image's analysis (step 1) of its current attempt, once; returns the image when it moved on to
-    /// generating, null for a stale or repeated report, or one for an image that has already ended (its analysis is still
-    /// kept when it had none, so the status shows it).</summary>
-    public JobImage? RecordStep(JobState job, ImageStepCompleted step)
+    /// <summary>Records a staged image's analysis (step 1) of its current attempt, once, from the worker's
+    /// <see cref="ImageStepCompleted"/> or from its result, whichever the saga applies first (two messages of one job may be
+    /// consumed in either order); returns the image when it moved on to generating, null for a stale or repeated report or an
+    /// image that has already ended.</summary>
+    public JobImage? RecordStep(JobState job, string itemId, int attempt, string? analysis, int billedCalls)
     {
-        var image = job.FindImage(step.ItemId);
-        if (image is null || step.Attempt != image.Attempt || image.Analysis is not null)
+        var image = job.FindImage(itemId);
+        if (analysis is null || image is null || attempt != image.Attempt || image.Analysis is not null || image.IsFinished)
         {
             return null;
         }
 
-        image.Analysis = step.Analysis;
-        image.AnalysisBilledCalls = step.BilledCalls;
-        image.UpdatedAt = clock.GetUtcNow();
-        if (image.IsFinished)
-        {
-            return null;
-        }
-
+        image.Analysis = analysis;
+        image.AnalysisBilledCalls = billedCalls;
         image.Step = ImageSteps.Generating;
+        image.UpdatedAt = clock.GetUtcNow();
         return image;
     }
 

@@ -44,11 +44,11 @@ public sealed class GenerateImageConsumer(
 
         var calls = 0;
         var billedCalls = 0;
+        GeminiAnalysis? analysis = null;
         try
         {
             var source = await sourceImages.FetchAsync(command.Item, context.CancellationToken);
             var prompt = prompts.Build(command.Item);
-            GeminiAnalysis? analysis = null;
             if (command.Item.Kind == ImageKinds.Staged)
             {
                 if (source is null)
@@ -74,7 +74,8 @@ public sealed class GenerateImageConsumer(
                 // The analysis took a while: a job cancelled meanwhile pays for no image.
                 if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
                 {
-                    await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls, billedCalls);
+                    await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls, billedCalls,
+                        analysis);
                     return;
                 }
 
@@ -110,11 +111,11 @@ public sealed class GenerateImageConsumer(
         catch (GeminiException exception)
         {
             await Fail(context, exception.ErrorCode, exception.Message, exception.IsTransient, calls + exception.Calls,
-                billedCalls + exception.BilledCalls);
+                billedCalls + exception.BilledCalls, analysis);
         }
         catch (ImageProcessingException exception)
         {
-            await Fail(context, WorkerErrorCodes.InvalidImage, exception.Message, transient: false, calls, billedCalls);
+            await Fail(context, WorkerErrorCodes.InvalidImage, exception.Message, transient: false, calls, billedCalls, analysis);
         }
     }
 
@@ -157,17 +158,19 @@ public sealed class GenerateImageConsumer(
         await context.Publish(new ImageGenerated(
             command.JobId, command.Item.ItemId, command.Attempt, imageKey, processed.Jpeg.Width, processed.Jpeg.Height,
             processed.Jpeg.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
-            usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost, billedCalls));
+            usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost, billedCalls, analysis?.Answer.Text));
     }
 
-    Task Fail(ConsumeContext<GenerateImage> context, string code, string message, bool transient, int calls, int billedCalls)
+    Task Fail(ConsumeContext<GenerateImage> context, string code, string message, bool transient, int calls, int billedCalls,
+        GeminiAnalysis? analysis = null)
     {
         var command = context.Message;
         logger.LogWarning("Giving up on {ItemId} of job {JobId} after {Calls} Gemini calls: {ErrorCode} {Error}",
             command.Item.ItemId, command.JobId, calls, code, message);
         WorkerMetrics.ImageDone(context, code);
         return context.Publish(new ImageGenerationFailed(
-            command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow(), billedCalls));
+            command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow(), billedCalls,
+            analysis?.Answer.Text));
     }
 
     static decimal? Sum(decimal? a, decimal? b) => a is null && b is null ? null : (a ?? 0) + (b ?? 0);

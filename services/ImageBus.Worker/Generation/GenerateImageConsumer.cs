@@ -51,26 +51,13 @@ public sealed class GenerateImageConsumer(
             var prompt = prompts.Build(command.Item);
             if (command.Item.Kind == ImageKinds.Staged)
             {
-                if (source is null)
+                analysis = await AnalyseAsync(context, source);
+                if (analysis is null)
                 {
-                    await Fail(context, WorkerErrorCodes.AnalysisNoSource, "A staged item needs a source image to analyse.", transient: false, 0, 0);
-                    return;
-                }
-
-                try
-                {
-                    analysis = await analyzer.AnalyseAsync(prompts.BuildAnalysis(command.Item), source.Bytes, source.MimeType, context.CancellationToken);
-                }
-                catch (GeminiException exception)
-                {
-                    await Fail(context, WorkerErrorCodes.Analysis(exception.ErrorCode), $"The analysis of the source image failed: {exception.Message}",
-                        exception.IsTransient, exception.Calls, exception.BilledCalls);
                     return;
                 }
 
                 (calls, billedCalls) = (analysis.Calls, analysis.BilledCalls);
-                await context.Publish(new ImageStepCompleted(command.JobId, command.Item.ItemId, command.Attempt, analysis.Answer.Text,
-                    analysis.Answer.Model, analysis.Calls, analysis.BilledCalls, clock.GetUtcNow()));
                 // The analysis took a while: a job cancelled meanwhile pays for no image.
                 if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
                 {
@@ -117,6 +104,34 @@ public sealed class GenerateImageConsumer(
         {
             await Fail(context, WorkerErrorCodes.InvalidImage, exception.Message, transient: false, calls, billedCalls, analysis);
         }
+    }
+
+    /// <summary>Step 1 of a staged item: the analysis model describes the source image; reported to the saga at once
+    /// (<see cref="ImageStepCompleted"/>). Null when it failed, which fails the image (<c>ANALYSIS_…</c>) with no generation call.</summary>
+    async Task<GeminiAnalysis?> AnalyseAsync(ConsumeContext<GenerateImage> context, SourceImage? source)
+    {
+        var command = context.Message;
+        if (source is null)
+        {
+            await Fail(context, WorkerErrorCodes.AnalysisNoSource, "A staged item needs a source image to analyse.", transient: false, 0, 0);
+            return null;
+        }
+
+        GeminiAnalysis analysis;
+        try
+        {
+            analysis = await analyzer.AnalyseAsync(prompts.BuildAnalysis(command.Item), source.Bytes, source.MimeType, context.CancellationToken);
+        }
+        catch (GeminiException exception)
+        {
+            await Fail(context, WorkerErrorCodes.Analysis(exception.ErrorCode), $"The analysis of the source image failed: {exception.Message}",
+                exception.IsTransient, exception.Calls, exception.BilledCalls);
+            return null;
+        }
+
+        await context.Publish(new ImageStepCompleted(command.JobId, command.Item.ItemId, command.Attempt, analysis.Answer.Text,
+            analysis.Answer.Model, analysis.Calls, analysis.BilledCalls, clock.GetUtcNow()));
+        return analysis;
     }
 
     /// <summary>The source image is fetched once per attempt: Gemini's retries, the decode retry and a staged item's two steps

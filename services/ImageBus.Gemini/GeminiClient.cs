@@ -44,10 +44,25 @@ internal sealed class GeminiClient(
         {
             Content = JsonContent.Create(ToWire(request), GeminiJsonContext.Default.GenerateContentRequest),
         };
+        return ReadImage(await GenerateContentAsync(message, GeminiCallKind.Image, model, ct), model);
+    }
+
+    /// <summary>One generateContent call on the request budget of its kind and model.</summary>
+    private async Task<GenerateContentResponse> GenerateContentAsync(
+        HttpRequestMessage message, GeminiCallKind kind, string model, CancellationToken ct, TimeSpan? callTimeout = null)
+    {
         // Before the call's own deadline starts: waiting for the budget is not Gemini being slow.
-        await rateLimiter.WaitForPermitAsync(ct);
-        var response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
-        return ReadImage(response, model);
+        await rateLimiter.WaitForPermitAsync(kind, model, ct);
+        try
+        {
+            return await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct, callTimeout);
+        }
+        catch (GeminiException ex) when (ex is { HttpStatus: 429, RetryAfter: { } delay } && GeminiQuotas.IsPerMinute(ex.QuotaId))
+        {
+            // The quota is the project's: every worker waits out the delay, not only the one that met it.
+            await rateLimiter.PauseAsync(model, delay, ct);
+            throw;
+        }
     }
 
     public async Task<GeminiText> GenerateTextAsync(GeminiTextRequest request, CancellationToken ct)
@@ -59,10 +74,7 @@ internal sealed class GeminiClient(
                 new GenerateContentRequest([new Content(parts, "user")], new GenerationConfig(["TEXT"])),
                 GeminiJsonContext.Default.GenerateContentRequest),
         };
-        // A text call is a request like any other against the shared budget.
-        await rateLimiter.WaitForPermitAsync(ct);
-        var response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct, request.CallTimeout);
-        return ReadText(response, request.Model);
+        return ReadText(await GenerateContentAsync(message, GeminiCallKind.Text, request.Model, ct, request.CallTimeout), request.Model);
     }
 
     public async Task<GeminiModel> GetModelAsync(string model, CancellationToken ct)
@@ -249,16 +261,13 @@ internal sealed class GeminiClient(
             return null;
         }
 
-        var daily = violations.FirstOrDefault(v => Names(v, "perday"));
-        var chosen = daily ?? violations.FirstOrDefault(v => Names(v, "perminute")) ?? violations[0];
+        var daily = violations.FirstOrDefault(v => Names(v, GeminiQuotas.IsPerDay));
+        var chosen = daily ?? violations.FirstOrDefault(v => Names(v, GeminiQuotas.IsPerMinute)) ?? violations[0];
         return (chosen.QuotaId ?? chosen.QuotaMetric ?? chosen.Subject ?? "(unnamed)", daily is not null);
     }
 
-    // Quota ids are CamelCase ("GenerateRequestsPerDayPerProjectPerModel"), metrics snake_case ("…_per_day").
-    private static bool Names(QuotaViolation violation, string window) =>
-        new[] { violation.QuotaId, violation.QuotaMetric }.Any(name =>
-            name is not null && name.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal)
-                .Contains(window, StringComparison.OrdinalIgnoreCase));
+    private static bool Names(QuotaViolation violation, Func<string?, bool> window) =>
+        window(violation.QuotaId) || window(violation.QuotaMetric);
 
     // Google writes durations as decimal seconds with an "s" suffix ("7s", "0.5s").
     private static TimeSpan? ParseDuration(string? value) =>

@@ -269,7 +269,8 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
 
         Assert.NotNull(logged);
         Assert.Equal(new FakeRequest("POST", $"/v1beta/models/{GeminiImageModels.Flash31}:generateContent", "v1beta",
-            GeminiImageModels.Flash31, "[fake:error=503]", 503, prompt, logged.InlineData), logged);
+            GeminiImageModels.Flash31, "[fake:error=503]", 503, prompt, logged.InlineData), logged with { ReceivedAt = null });
+        Assert.NotNull(logged.ReceivedAt);
         Assert.Empty(logged.InlineData);
     }
 

@@ -66,6 +66,7 @@ public static class GatewayExtensions
         services.AddOperations();
         services.AddSingleton<JobHealth>();
         services.AddSingleton<WebhookHealth>();
+        services.AddGeminiCallTables();
         return services;
     }
 

@@ -25,6 +25,9 @@ public static class WorkerExtensions
     {
         services.AddImageGeneration(configuration);
         services.AddImageBusMessaging(bus => bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition)));
+        // Calls per minute against the budget, for system health.
+        services.AddGeminiCallLedger(provider => new GeminiBudget(
+            GeminiLimiterName(provider), provider.GetRequiredService<IOptions<WorkerOptions>>().Value.RequestsPerMinute));
         // Graceful shutdown: the bus stops taking commands (prefetched ones go back to the queue), images in flight get
         // ShutdownGrace to finish, then their consume contexts are cancelled and their commands return to the queue too.
         services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
@@ -56,13 +59,16 @@ public static class WorkerExtensions
         services.AddSingleton<IGeminiRateLimiter>(provider =>
         {
             var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            var model = provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model;
             return new SharedRateLimiter(
                 provider.GetRequiredService<NpgsqlDataSource>(),
-                SharedRateLimit.PerMinute($"gemini:{model}", worker.RequestsPerMinute),
+                SharedRateLimit.PerMinute(GeminiLimiterName(provider), worker.RequestsPerMinute),
                 provider.GetRequiredService<ILogger<SharedRateLimiter>>());
         });
         services.AddGeminiClient(configuration);
         return services;
     }
+
+    /// <summary>The shared budget's name: one per model, for every worker on the same database.</summary>
+    static string GeminiLimiterName(IServiceProvider provider) =>
+        $"gemini:{provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model}";
 }

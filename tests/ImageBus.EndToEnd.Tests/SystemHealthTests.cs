@@ -33,7 +33,9 @@ public sealed class SystemHealthTests
         {
             health = await HealthAsync(cluster);
             return health.GetProperty("failingWebhookEndpoints").EnumerateArray().Any(e => e.GetProperty("endpointId").GetGuid() == endpointId)
-                && health.GetProperty("queues").EnumerateArray().Any(q => q.GetProperty("name").GetString() == "generate-image");
+                && health.GetProperty("queues").EnumerateArray().Any(q => q.GetProperty("name").GetString() == "generate-image")
+                // The workers add their call counts every few seconds: 28 calls (one each, the safety block's included).
+                && health.GetProperty("geminiBudget").GetProperty("callsLastMinute").GetInt64() >= 28;
         }, Patience);
 
         var byState = health.GetProperty("jobsByState");
@@ -46,6 +48,8 @@ public sealed class SystemHealthTests
         Assert.Equal(1, Assert.Single(lastHour.GetProperty("byErrorCode").EnumerateObject()).Value.GetInt32());
         Assert.Equal(28, health.GetProperty("failures").GetProperty("lastDay").GetProperty("total").GetInt32());
         Assert.Equal(0, health.GetProperty("stuck").GetProperty("count").GetInt32());
+        var budget = health.GetProperty("geminiBudget");
+        Assert.Equal((600, 0L), (budget.GetProperty("requestsPerMinute").GetInt32(), budget.GetProperty("rateLimitedLastHour").GetInt64()));
         Assert.Equal(0, health.GetProperty("deadLetters").GetProperty("failed").GetInt32());
         var endpoint = health.GetProperty("failingWebhookEndpoints").EnumerateArray().Single(e => e.GetProperty("endpointId").GetGuid() == endpointId);
         Assert.Equal((ImageBusCluster.DefaultTenant, receiver.Url), (endpoint.GetProperty("tenantId").GetString(), endpoint.GetProperty("url").GetString()));

@@ -1,9 +1,11 @@
 using ImageBus.Gateway.Auth;
+using ImageBus.Gemini;
 using ImageBus.Jobs;
 using ImageBus.Operations;
 using ImageBus.Operations.DeadLetters;
 using ImageBus.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 
 namespace ImageBus.Gateway.Operations;
 
@@ -18,6 +20,7 @@ public sealed record SystemHealth(
     DurationFigures JobDurationMs,
     FailureWindows Failures,
     StuckJobFigures Stuck,
+    GeminiBudgetFigures GeminiBudget,
     IReadOnlyList<FailingWebhookEndpoint> FailingWebhookEndpoints,
     DeadLetterCounts DeadLetters);
 
@@ -30,14 +33,14 @@ public static class SystemHealthApi
             .WithName("GetSystemHealth");
 
     static async Task<Ok<SystemHealth>> Get(
-        BrokerManagement broker, JobHealth jobs, WebhookHealth webhooks, DeadLetterStore deadLetters, TimeProvider clock,
+        BrokerManagement broker, JobHealth jobs, WebhookHealth webhooks, DeadLetterStore deadLetters, NpgsqlDataSource database, TimeProvider clock,
         ILogger<SystemHealth> logger, CancellationToken cancellationToken)
     {
         var (queues, queuesError) = await QueuesAsync(broker, logger, cancellationToken);
         var report = await jobs.ReportAsync(cancellationToken);
         return TypedResults.Ok(new SystemHealth(
             clock.GetUtcNow(), queues, queuesError, report.JobsByState, report.ImageDurationMs, report.JobDurationMs, report.Failures,
-            report.Stuck, await webhooks.FailingEndpointsAsync(cancellationToken), await deadLetters.CountAsync(cancellationToken)));
+            report.Stuck, await GeminiCallLedger.FiguresAsync(database, cancellationToken), await webhooks.FailingEndpointsAsync(cancellationToken), await deadLetters.CountAsync(cancellationToken)));
     }
 
     /// <summary>ImageBus's queues (durable, not a bus's own temporary queue) with the messages of their <c>_error</c> and

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using ImageBus.Contracts;
 using ImageBus.Gateway.Auth;
@@ -16,6 +18,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Npgsql;
 using SubmitResult = Microsoft.AspNetCore.Http.HttpResults.Results<
     Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Gateway.Jobs.JobAcceptedResponse>,
@@ -268,12 +271,14 @@ public static class JobsApi
         return TypedResults.Accepted($"/v1/jobs/{jobId}");
     }
 
-    /// <summary>The JPEG, for a signed link (<see cref="ImageUrlSigner"/>: a bad or expired one is 403 whatever key comes
-    /// with it) or a key that may see the job.</summary>
-    static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, ChallengeHttpResult>> GetImage(
+    /// <summary>The image in one of its stored renditions (<see cref="ImageVariants"/>; the JPEG by default), for a signed link
+    /// (<see cref="ImageUrlSigner"/>: a bad or expired one is 403 whatever key comes with it; it covers every variant of its
+    /// image) or a key that may see the job. An attempt's files never change once stored, so the answer is cached for good
+    /// and revalidated by a strong ETag of the blob's key and version, without reading the blob.</summary>
+    static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, ChallengeHttpResult, ValidationProblem, StatusCodeHttpResult>> GetImage(
         Guid jobId, string itemId, [FromQuery(Name = ImageUrlSigner.ExpiresParameter)] string? expires,
         [FromQuery(Name = ImageUrlSigner.SignatureParameter)] string? signature, HttpContext http, ImageUrlSigner signer,
-        IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
+        IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken, string variant = "full")
     {
         var signed = expires is not null || signature is not null;
         if (signed && !await signer.VerifyAsync(jobId, itemId, expires, signature, cancellationToken))
@@ -288,15 +293,40 @@ public static class JobsApi
             return TypedResults.Challenge();
         }
 
+        if (ImageVariants.Named(variant) is not { } rendition)
+        {
+            return Invalid([new("variant", $"must be one of {string.Join(", ", ImageVariants.All.Select(v => v.Name))}")]);
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var image = await db.JobImages.AsNoTracking()
             .Where(i => i.JobId == jobId && i.ItemId == itemId && i.Status == ImageStatuses.Completed)
             .Select(i => new { i.Location, Tenant = db.Jobs.Where(j => j.CorrelationId == jobId).Select(j => j.TenantId).Single() })
             .SingleOrDefaultAsync(cancellationToken);
-        var location = image is not null && (signed || caller!.MaySee(image.Tenant)) ? image.Location : null;
-        var stream = location is null ? null : await blobs.OpenReadAsync(location, cancellationToken);
-        return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, "image/jpeg");
+        var key = image?.Location is { } location && (signed || caller!.MaySee(image.Tenant)) ? ImageVariants.KeyBeside(location, rendition) : null;
+        if (key is null || await blobs.VersionOfAsync(key, cancellationToken) is not { } version)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var entityTag = StrongEntityTag(key, version);
+        http.Response.Headers.CacheControl = ImmutableImage;
+        if (http.Request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Tag == entityTag.Tag || tag.Equals(EntityTagHeaderValue.Any)))
+        {
+            http.Response.Headers.ETag = entityTag.ToString();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var stream = await blobs.OpenReadAsync(key, cancellationToken);
+        return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, rendition.ContentType, entityTag: entityTag);
     }
+
+    /// <summary>An attempt's files never change (a redelivered command rewrites them, which changes their version and so the
+    /// ETag): caches may keep them for a year without asking; only the caller's own, since links and keys are personal.</summary>
+    const string ImmutableImage = "private, max-age=31536000, immutable";
+
+    static EntityTagHeaderValue StrongEntityTag(string key, string version) =>
+        new($"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{key}\n{version}")))[..32]}\"");
 
     static JobStatusResponse ToResponse(JobState job, ImageUrls urls) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,

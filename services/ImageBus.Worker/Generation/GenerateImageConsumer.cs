@@ -101,9 +101,9 @@ public sealed class GenerateImageConsumer(
         string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
 
         // Fixed keys per attempt: a redelivered command overwrites its own files, never adds copies.
-        var imageKey = Key("image.jpg");
-        await blobs.PutAsync(Key("image.webp"), processed.Webp.Bytes, processed.Webp.ContentType, context.CancellationToken);
-        await blobs.PutAsync(Key("thumbnail.jpg"), processed.Thumbnail.Bytes, processed.Thumbnail.ContentType, context.CancellationToken);
+        var imageKey = Key(ImageVariants.Full.FileName);
+        await blobs.PutAsync(Key(ImageVariants.Webp.FileName), processed.Webp.Bytes, processed.Webp.ContentType, context.CancellationToken);
+        await blobs.PutAsync(Key(ImageVariants.Thumb.FileName), processed.Thumbnail.Bytes, processed.Thumbnail.ContentType, context.CancellationToken);
         await blobs.PutAsync(imageKey, processed.Jpeg.Bytes, processed.Jpeg.ContentType, context.CancellationToken);
 
         // Prices are configured under the model name we called; Gemini's answer may name a more precise version.

@@ -48,6 +48,7 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
         // Every key lists what it may see (a tenant its own jobs, an admin any); none lists another tenant's.
         new("ListJobs", _ => Get("/v1/jobs"), new(401, 401, 200, 200, 200)),
         new("GetJobImage", w => Get($"/v1/jobs/{w.PartialJob}/images/ok"), Read404),
+        new("GetJobArchive", w => Get($"/v1/jobs/{w.PartialJob}/archive.zip"), Read404),
         new("StreamJobEvents", w => Get($"/v1/jobs/{w.PartialJob}/events"), Read404),
         new("RetryJob", w => Send(HttpMethod.Post, $"/v1/jobs/{w.PartialJob}/retry"), Tenant404 with { Owner = 202 }),
         new("CancelJob", w => Send(HttpMethod.Post, $"/v1/jobs/{w.GeneratingJob}/cancel"), Tenant404 with { Owner = 202 }),

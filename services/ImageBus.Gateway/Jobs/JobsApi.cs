@@ -44,6 +44,7 @@ public static class JobsApi
         // Reading takes any key (the fallback policy): a tenant's for its own jobs, or an admin key.
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
         jobs.MapJobList();
+        jobs.MapJobArchive();
         // A signed link needs no key (an <img> tag, a webhook subscriber); the handler checks link or key.
         jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage").AllowAnonymous();
         jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob").RequireAuthorization(GatewayAuthorization.Tenant);
@@ -207,7 +208,7 @@ public static class JobsApi
     }
 
     /// <summary>The job's status as <paramref name="caller"/> may see it; null for a job that does not exist or is another tenant's.</summary>
-    static async Task<JobStatusResponse?> FindStatusAsync(
+    internal static async Task<JobStatusResponse?> FindStatusAsync(
         JobsDbContext db, Guid jobId, Caller caller, ImageUrlSigner signer, CancellationToken cancellationToken)
     {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);

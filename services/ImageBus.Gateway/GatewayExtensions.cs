@@ -1,4 +1,5 @@
 using ImageBus.Gateway.Admin;
+using ImageBus.Gateway.ApiReference;
 using ImageBus.Gateway.Auth;
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gateway.Operations;
@@ -43,6 +44,7 @@ public static class GatewayExtensions
         services.AddTransactionalOutbox();
         services.AddWebhookEndpointsApi();
         services.AddRetention();
+        services.AddApiReference();
         return services;
     }
 
@@ -70,6 +72,7 @@ public static class GatewayExtensions
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();
+        app.MapApiReference();
         return app;
     }
 }

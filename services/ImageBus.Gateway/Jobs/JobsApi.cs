@@ -19,6 +19,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Npgsql;
 using SubmitResult = Microsoft.AspNetCore.Http.HttpResults.Results<
     Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Gateway.Jobs.JobAcceptedResponse>,
@@ -38,9 +40,12 @@ public static class JobsApi
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs");
         // One path, two bodies: routing picks the endpoint by the request's content type.
-        jobs.MapPost("/", SubmitJson).WithName("SubmitJob").RequireAuthorization(GatewayAuthorization.Tenant);
+        // OpenAPI has one operation per path and method: each of the two describes both bodies.
+        jobs.MapPost("/", SubmitJson).WithName("SubmitJob").RequireAuthorization(GatewayAuthorization.Tenant)
+            .AddOpenApiOperationTransformer(DescribeBothBodiesAsync);
         // Callers are services with keys, not browsers with cookies: no antiforgery token to check.
-        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery().RequireAuthorization(GatewayAuthorization.Tenant);
+        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery().RequireAuthorization(GatewayAuthorization.Tenant)
+            .AddOpenApiOperationTransformer(DescribeBothBodiesAsync);
         // Reading takes any key (the fallback policy): a tenant's for its own jobs, or an admin key.
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
         jobs.MapJobList();
@@ -50,6 +55,36 @@ public static class JobsApi
         jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob").RequireAuthorization(GatewayAuthorization.Tenant);
         jobs.MapPost("/{jobId:guid}/cancel", Cancel).WithName("CancelJob").RequireAuthorization(GatewayAuthorization.Tenant);
         return jobs;
+    }
+
+    /// <summary>A submission's body in the OpenAPI document: the case as JSON, or as <c>multipart/form-data</c> with the case's JSON in
+    /// part <see cref="JobPart"/> and the source images its items name in file parts of their own.</summary>
+    static async Task DescribeBothBodiesAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var body = operation.RequestBody as OpenApiRequestBody ?? new OpenApiRequestBody();
+        body.Required = true;
+        body.Content ??= new Dictionary<string, OpenApiMediaType>();
+        body.Content["application/json"] = new OpenApiMediaType
+        {
+            Schema = await context.GetOrCreateSchemaAsync(typeof(SubmitJobRequest), null, cancellationToken),
+        };
+        body.Content["multipart/form-data"] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { JobPart },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    [JobPart] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The case's JSON, as the JSON body." },
+                },
+                AdditionalProperties = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String, Format = "binary", Description = "A source image an item names in sourceImageUpload.",
+                },
+            },
+        };
+        operation.RequestBody = body;
     }
 
     /// <summary>Accepts a case as JSON.</summary>

@@ -68,7 +68,7 @@ public static class GatewayExtensions
         // Probes and scrapes carry no key (MapServiceEndpoints allows them anonymously); every other route takes one
         // (the fallback policy) unless it says otherwise.
         app.MapServiceEndpoints();
-        app.MapAdminApi();
+        app.MapAdminApi().MapRetentionApi();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();

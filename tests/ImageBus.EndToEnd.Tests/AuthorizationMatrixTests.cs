@@ -74,6 +74,7 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
             AdminOnly with { Admin = 204 }),
         new("CreateApiKey", w => Send(HttpMethod.Post, $"/v1/admin/tenants/{w.Owner}/keys", new { name = "matrix" }), AdminOnly with { Admin = 201 }),
         new("ListApiKeys", w => Get($"/v1/admin/tenants/{w.Owner}/keys"), AdminOnly),
+        new("RunRetention", _ => Send(HttpMethod.Post, "/v1/admin/retention/run", new { dryRun = true }), AdminOnly),
         // The API's description and reference page: for anyone, key or not.
         new("/openapi/{documentName}.json", _ => Get("/openapi/v1.json"), Anyone),
         new("/scalar/{documentName?}", _ => Get("/scalar"), Anyone),

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ImageBus.Contracts;
+using ImageBus.Api;
 using ImageBus.Gateway.Operations;
 using ImageBus.Testing;
 using Npgsql;

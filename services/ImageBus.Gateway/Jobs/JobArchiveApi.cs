@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ImageBus.Api;
 using ImageBus.Contracts;
 using ImageBus.Gateway.Auth;
 using ImageBus.Jobs;
@@ -13,15 +14,6 @@ using Microsoft.Extensions.Options;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace ImageBus.Gateway.Jobs;
-
-/// <summary><c>manifest.json</c> of a job's archive: the job as it stood when the archive was written, and every item,
-/// with the file that holds its image (null for an item without one: failed, timed out, cancelled or not done yet).</summary>
-public sealed record JobArchiveManifest(
-    Guid JobId, string TenantId, string CaseId, string Status, JobCounts Counts, JobBilling Billing, string? FailureReason,
-    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, DateTimeOffset ArchivedAt, IReadOnlyList<JobArchiveItem> Items);
-
-public sealed record JobArchiveItem(
-    string ItemId, string Kind, string Name, string Status, int Attempt, int Width, int Height, string? FileName, string? ErrorCode, string? Error);
 
 /// <summary><c>GET /v1/jobs/{id}/archive.zip</c>: every completed image of the job as <c>{itemId}.jpg</c> and a
 /// <see cref="JobArchiveManifest"/>, streamed to the caller entry by entry (never the whole zip in memory). Any job the caller

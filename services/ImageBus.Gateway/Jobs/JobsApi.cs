@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ImageBus.Api;
 using System.Text;
 using System.Text.Json;
 using ImageBus.Contracts;
@@ -23,8 +24,8 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Npgsql;
 using SubmitResult = Microsoft.AspNetCore.Http.HttpResults.Results<
-    Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Gateway.Jobs.JobAcceptedResponse>,
-    Microsoft.AspNetCore.Http.HttpResults.Ok<ImageBus.Gateway.Jobs.JobStatusResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Api.JobAcceptedResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<ImageBus.Api.JobStatusResponse>,
     Microsoft.AspNetCore.Http.HttpResults.ValidationProblem,
     Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
@@ -142,7 +143,7 @@ public static class JobsApi
         var command = new GenerateCaseImages(
             NewId.NextGuid(), tenantId, request.CaseId,
             // A null item stays null, for the validator to report.
-            [.. items.Select(item => item?.ToCaseItem(uploads.KeyOf(item))!)],
+            [.. items.Select(item => item is null ? null! : ToCaseItem(item, uploads.KeyOf(item)))],
             request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
         var errors = CaseValidator.Validate(command, submission.Options.Value, submission.Models.Value).Concat(uploads.Errors).ToList();
         errors.AddRange(await WebhookUrlErrorsAsync(command.WebhookUrl, errors, submission.Guard, cancellationToken));
@@ -226,6 +227,9 @@ public static class JobsApi
         // The key and the job request commit together, so the job is there.
         return TypedResults.Ok((await FindStatusAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, submission.Signer, cancellationToken))!);
     }
+
+    static CaseImageItem ToCaseItem(SubmitJobItem item, string? sourceImageKey) =>
+        new(item.ItemId, item.Kind, item.Name, item.Description, item.Prompt, item.AspectRatio, item.SourceImageUrl, item.ImageSize, sourceImageKey);
 
     static ValidationProblem Invalid(IEnumerable<ValidationError> errors) => ValidationProblems.From(errors, "The case is not valid.");
 

@@ -1,14 +1,8 @@
+using ImageBus.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageBus.Gateway.Operations;
-
-/// <summary>Body of <c>POST /v1/admin/retention/run</c> (optional): a dry run unless <see cref="DryRun"/> is false.</summary>
-public sealed record RunRetentionRequest(bool DryRun = true);
-
-/// <summary>What one pass removed, or in a dry run would remove, per kind. <see cref="Blobs"/> is null in a dry run: the blobs
-/// are counted as they are deleted, and listing a store job by job costs as much as deleting.</summary>
-public sealed record RetentionRunResponse(bool DryRun, DateTimeOffset Cutoff, int Jobs, int Events, int Deliveries, int? Blobs);
 
 /// <summary><c>POST /v1/admin/retention/run</c>: one <see cref="RetentionSweeper"/> pass now, under the same lock as the scheduled
 /// ones (409 while another instance sweeps), counted by the same metric.</summary>

@@ -1,4 +1,5 @@
 using ImageBus.Gateway.Admin;
+using ImageBus.Gateway.ApiReference;
 using ImageBus.Gateway.Auth;
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gateway.Operations;
@@ -29,6 +30,7 @@ public static class GatewayExtensions
         services.AddGeminiModelOptions(configuration);
         services.AddImageProcessing(configuration);
         services.AddSingleton<SourceUploads>();
+        services.AddSingleton<ImageRenditions>();
         services.AddSingleton(TimeProvider.System);
         services.AddBlobStore();
         services.AddJobStore();
@@ -46,6 +48,7 @@ public static class GatewayExtensions
         services.AddJobEventStream();
         services.AddRetention();
         services.AddOperationsViews();
+        services.AddApiReference();
         return services;
     }
 
@@ -80,12 +83,13 @@ public static class GatewayExtensions
         // Probes and scrapes carry no key (MapServiceEndpoints allows them anonymously); every other route takes one
         // (the fallback policy) unless it says otherwise.
         app.MapServiceEndpoints();
-        app.MapAdminApi();
+        app.MapAdminApi().MapRetentionApi();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();
         app.MapDeadLettersApi();
         app.MapSystemHealth();
+        app.MapApiReference();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace ImageBus.Storage;
@@ -28,6 +29,14 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
     {
         var path = PathOf(key);
         return Task.FromResult<Stream?>(File.Exists(path) ? File.OpenRead(path) : null);
+    }
+
+    public Task<string?> VersionOfAsync(string key, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult(file.Exists
+            ? string.Create(CultureInfo.InvariantCulture, $"{file.Length}-{file.LastWriteTimeUtc.Ticks}")
+            : null);
     }
 
     public Task<int> DeleteAsync(string keyOrPrefix, CancellationToken cancellationToken)

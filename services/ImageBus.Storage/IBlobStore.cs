@@ -10,6 +10,10 @@ public interface IBlobStore
     /// <summary>Opens a stored blob, or returns null when there is none under the key.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>A token that changes whenever the blob under the key is written again (a file's length and write time, an
+    /// object's ETag), read without the blob's content; null when there is none.</summary>
+    Task<string?> VersionOfAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>Removes the blob under the key, or every blob under it when the key ends with <c>/</c> (a job's folder);
     /// returns how many were removed (none when there were none).</summary>
     Task<int> DeleteAsync(string keyOrPrefix, CancellationToken cancellationToken);

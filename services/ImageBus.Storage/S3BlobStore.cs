@@ -72,6 +72,18 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
+    public async Task<string?> VersionOfAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.GetObjectMetadataAsync(bucket, key, cancellationToken)).ETag;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public async Task<int> DeleteAsync(string keyOrPrefix, CancellationToken cancellationToken)
     {
         if (!keyOrPrefix.EndsWith('/'))

@@ -1,13 +1,10 @@
-using ImageBus.ServiceDefaults;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ImageBus.Contracts;
-using ImageBus.Gateway;
 using ImageBus.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Xunit;
@@ -48,6 +45,7 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
         // Every key lists what it may see (a tenant its own jobs, an admin any); none lists another tenant's.
         new("ListJobs", _ => Get("/v1/jobs"), new(401, 401, 200, 200, 200)),
         new("GetJobImage", w => Get($"/v1/jobs/{w.PartialJob}/images/ok"), Read404),
+        new("GetJobArchive", w => Get($"/v1/jobs/{w.PartialJob}/archive.zip"), Read404),
         new("StreamJobEvents", w => Get($"/v1/jobs/{w.PartialJob}/events"), Read404),
         new("RetryJob", w => Send(HttpMethod.Post, $"/v1/jobs/{w.PartialJob}/retry"), Tenant404 with { Owner = 202 }),
         new("CancelJob", w => Send(HttpMethod.Post, $"/v1/jobs/{w.GeneratingJob}/cancel"), Tenant404 with { Owner = 202 }),
@@ -76,6 +74,13 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
             AdminOnly with { Admin = 204 }),
         new("CreateApiKey", w => Send(HttpMethod.Post, $"/v1/admin/tenants/{w.Owner}/keys", new { name = "matrix" }), AdminOnly with { Admin = 201 }),
         new("ListApiKeys", w => Get($"/v1/admin/tenants/{w.Owner}/keys"), AdminOnly),
+        new("RunRetention", _ => Send(HttpMethod.Post, "/v1/admin/retention/run", new { dryRun = true }), AdminOnly),
+        // The API's description and reference page: for anyone, key or not.
+        new("/openapi/{documentName}.json", _ => Get("/openapi/v1.json"), Anyone),
+        new("/scalar/{documentName?}", _ => Get("/scalar"), Anyone),
+        new("/scalar/scalar.js", _ => Get("/scalar/scalar.js"), Anyone),
+        new("/scalar/scalar.aspnetcore.js", _ => Get("/scalar/scalar.aspnetcore.js"), Anyone),
+        new("/scalar/favicon.svg", _ => Get("/scalar/favicon.svg"), Anyone),
         new("RevokeApiKey", async w => new HttpRequestMessage(HttpMethod.Delete, $"/v1/admin/keys/{(await w.Cluster.CreateKeyAsync(w.Owner)).KeyId}"),
             AdminOnly with { Admin = 204 }),
         new("ListDeadLetterGroups", _ => Get("/v1/admin/dead-letters/groups"), AdminOnly),
@@ -126,19 +131,9 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
     }
 
     /// <summary>The gateway's routes by endpoint name (the path where a route has none), from its own route table.</summary>
-    static HashSet<string> GatewayRoutes()
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(GatewayExtensions).Assembly.GetName().Name });
-        builder.Configuration["ConnectionStrings:ImageBus"] = "Host=unused";
-        // As the gateway's Program.cs wires it.
-        builder.AddServiceDefaults();
-        builder.Services.AddGateway(builder.Configuration);
-        var app = builder.Build();
-        app.MapGateway();
-        return ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
-            .Select(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? e.RoutePattern.RawText!)
+    static HashSet<string> GatewayRoutes() =>
+        GatewayRouteTable.Endpoints().Select(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? e.RoutePattern.RawText!)
             .ToHashSet();
-    }
 
     static Task<HttpRequestMessage> Get(string path) => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, path));
 

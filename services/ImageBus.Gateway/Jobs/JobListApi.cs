@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Globalization;
+using ImageBus.Api;
 using ImageBus.Contracts;
 using ImageBus.Gateway.Auth;
 using ImageBus.Jobs;
@@ -5,14 +8,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace ImageBus.Gateway.Jobs;
-
-/// <summary>One job in <c>GET /v1/jobs</c>: where it stands, without its images.</summary>
-public sealed record JobSummary(
-    Guid JobId, string TenantId, string CaseId, string Status, JobCounts Counts, JobBilling Billing,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, string StatusUrl);
-
-/// <summary>A page of jobs, newest first; <see cref="NextCursor"/> asks for the next one (null on the last page).</summary>
-public sealed record JobPage(IReadOnlyList<JobSummary> Items, string? NextCursor);
 
 /// <summary><c>GET /v1/jobs</c>: the caller's jobs (an admin key: every tenant's, or one with <c>tenantId</c>), filtered by
 /// status, case id and creation time, in pages by an opaque cursor (keyset on creation time and id, so a page never repeats or

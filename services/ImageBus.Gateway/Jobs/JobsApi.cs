@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using ImageBus.Api;
+using System.Text;
 using System.Text.Json;
 using ImageBus.Contracts;
 using ImageBus.Gateway.Auth;
@@ -16,10 +19,13 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Npgsql;
 using SubmitResult = Microsoft.AspNetCore.Http.HttpResults.Results<
-    Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Gateway.Jobs.JobAcceptedResponse>,
-    Microsoft.AspNetCore.Http.HttpResults.Ok<ImageBus.Gateway.Jobs.JobStatusResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.Accepted<ImageBus.Api.JobAcceptedResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<ImageBus.Api.JobStatusResponse>,
     Microsoft.AspNetCore.Http.HttpResults.ValidationProblem,
     Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
@@ -35,17 +41,51 @@ public static class JobsApi
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs");
         // One path, two bodies: routing picks the endpoint by the request's content type.
-        jobs.MapPost("/", SubmitJson).WithName("SubmitJob").RequireAuthorization(GatewayAuthorization.Tenant);
+        // OpenAPI has one operation per path and method: each of the two describes both bodies.
+        jobs.MapPost("/", SubmitJson).WithName("SubmitJob").RequireAuthorization(GatewayAuthorization.Tenant)
+            .AddOpenApiOperationTransformer(DescribeBothBodiesAsync);
         // Callers are services with keys, not browsers with cookies: no antiforgery token to check.
-        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery().RequireAuthorization(GatewayAuthorization.Tenant);
+        jobs.MapPost("/", SubmitForm).WithName("SubmitJobWithUploads").DisableAntiforgery().RequireAuthorization(GatewayAuthorization.Tenant)
+            .AddOpenApiOperationTransformer(DescribeBothBodiesAsync);
         // Reading takes any key (the fallback policy): a tenant's for its own jobs, or an admin key.
         jobs.MapGet("/{jobId:guid}", GetStatus).WithName("GetJob");
         jobs.MapJobList();
+        jobs.MapJobArchive();
         // A signed link needs no key (an <img> tag, a webhook subscriber); the handler checks link or key.
         jobs.MapGet("/{jobId:guid}/images/{itemId}", GetImage).WithName("GetJobImage").AllowAnonymous();
         jobs.MapPost("/{jobId:guid}/retry", Retry).WithName("RetryJob").RequireAuthorization(GatewayAuthorization.Tenant);
         jobs.MapPost("/{jobId:guid}/cancel", Cancel).WithName("CancelJob").RequireAuthorization(GatewayAuthorization.Tenant);
         return jobs;
+    }
+
+    /// <summary>A submission's body in the OpenAPI document: the case as JSON, or as <c>multipart/form-data</c> with the case's JSON in
+    /// part <see cref="JobPart"/> and the source images its items name in file parts of their own.</summary>
+    static async Task DescribeBothBodiesAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var body = operation.RequestBody as OpenApiRequestBody ?? new OpenApiRequestBody();
+        body.Required = true;
+        body.Content ??= new Dictionary<string, OpenApiMediaType>();
+        body.Content["application/json"] = new OpenApiMediaType
+        {
+            Schema = await context.GetOrCreateSchemaAsync(typeof(SubmitJobRequest), null, cancellationToken),
+        };
+        body.Content["multipart/form-data"] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { JobPart },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    [JobPart] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The case's JSON, as the JSON body." },
+                },
+                AdditionalProperties = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String, Format = "binary", Description = "A source image an item names in sourceImageUpload.",
+                },
+            },
+        };
+        operation.RequestBody = body;
     }
 
     /// <summary>Accepts a case as JSON.</summary>
@@ -103,7 +143,7 @@ public static class JobsApi
         var command = new GenerateCaseImages(
             NewId.NextGuid(), tenantId, request.CaseId,
             // A null item stays null, for the validator to report.
-            [.. items.Select(item => item?.ToCaseItem(uploads.KeyOf(item))!)],
+            [.. items.Select(item => item is null ? null! : ToCaseItem(item, uploads.KeyOf(item)))],
             request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
         // A staged item whose named upload failed its checks has that problem on its sourceImageUpload; "needs a source" would repeat it.
         var namingUploads = items.Select((item, i) => item?.SourceImageUpload is null ? null : $"items[{i}].sourceImageUrl").OfType<string>().ToHashSet();
@@ -192,6 +232,9 @@ public static class JobsApi
         return TypedResults.Ok((await FindStatusAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, submission.Signer, cancellationToken))!);
     }
 
+    static CaseImageItem ToCaseItem(SubmitJobItem item, string? sourceImageKey) =>
+        new(item.ItemId, item.Kind, item.Name, item.Description, item.Prompt, item.AspectRatio, item.SourceImageUrl, item.ImageSize, sourceImageKey);
+
     static ValidationProblem Invalid(IEnumerable<ValidationError> errors) => ValidationProblems.From(errors, "The case is not valid.");
 
     static async Task<string> ReadTextAsync(IFormFile file, CancellationToken cancellationToken)
@@ -208,7 +251,7 @@ public static class JobsApi
     }
 
     /// <summary>The job's status as <paramref name="caller"/> may see it; null for a job that does not exist or is another tenant's.</summary>
-    static async Task<JobStatusResponse?> FindStatusAsync(
+    internal static async Task<JobStatusResponse?> FindStatusAsync(
         JobsDbContext db, Guid jobId, Caller caller, ImageUrlSigner signer, CancellationToken cancellationToken)
     {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
@@ -272,12 +315,16 @@ public static class JobsApi
         return TypedResults.Accepted($"/v1/jobs/{jobId}");
     }
 
-    /// <summary>The JPEG, for a signed link (<see cref="ImageUrlSigner"/>: a bad or expired one is 403 whatever key comes
-    /// with it) or a key that may see the job.</summary>
-    static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, ChallengeHttpResult>> GetImage(
+    /// <summary>The image in one of its renditions (<see cref="ImageVariants"/>; the JPEG by default; the others made on first
+    /// request by <see cref="ImageRenditions"/>), for a signed link
+    /// (<see cref="ImageUrlSigner"/>: a bad or expired one is 403 whatever key comes with it; it covers every variant of its
+    /// image) or a key that may see the job. An attempt's files never change once stored, so the answer is cached for good
+    /// and revalidated by a strong ETag of the blob's key and version, without reading the blob.</summary>
+    static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, ChallengeHttpResult, ValidationProblem, StatusCodeHttpResult>> GetImage(
         Guid jobId, string itemId, [FromQuery(Name = ImageUrlSigner.ExpiresParameter)] string? expires,
         [FromQuery(Name = ImageUrlSigner.SignatureParameter)] string? signature, HttpContext http, ImageUrlSigner signer,
-        IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, CancellationToken cancellationToken)
+        IDbContextFactory<JobsDbContext> contexts, IBlobStore blobs, ImageRenditions renditions, CancellationToken cancellationToken,
+        string variant = "full")
     {
         var signed = expires is not null || signature is not null;
         if (signed && !await signer.VerifyAsync(jobId, itemId, expires, signature, cancellationToken))
@@ -292,15 +339,41 @@ public static class JobsApi
             return TypedResults.Challenge();
         }
 
+        if (ImageVariants.Named(variant) is not { } rendition)
+        {
+            return Invalid([new("variant", $"must be one of {string.Join(", ", ImageVariants.All.Select(v => v.Name))}")]);
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var image = await db.JobImages.AsNoTracking()
             .Where(i => i.JobId == jobId && i.ItemId == itemId && i.Status == ImageStatuses.Completed)
             .Select(i => new { i.Location, Tenant = db.Jobs.Where(j => j.CorrelationId == jobId).Select(j => j.TenantId).Single() })
             .SingleOrDefaultAsync(cancellationToken);
-        var location = image is not null && (signed || caller!.MaySee(image.Tenant)) ? image.Location : null;
-        var stream = location is null ? null : await blobs.OpenReadAsync(location, cancellationToken);
-        return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, "image/jpeg");
+        var location = image?.Location is { } stored && (signed || caller!.MaySee(image.Tenant)) ? stored : null;
+        if (location is null || await renditions.FindOrMakeAsync(location, rendition, cancellationToken) is not { } found)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var (key, version) = found;
+        var entityTag = StrongEntityTag(key, version);
+        http.Response.Headers.CacheControl = ImmutableImage;
+        if (http.Request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Tag == entityTag.Tag || tag.Equals(EntityTagHeaderValue.Any)))
+        {
+            http.Response.Headers.ETag = entityTag.ToString();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var stream = await blobs.OpenReadAsync(key, cancellationToken);
+        return stream is null ? TypedResults.NotFound() : TypedResults.Stream(stream, rendition.ContentType, entityTag: entityTag);
     }
+
+    /// <summary>An attempt's files never change (a redelivered command rewrites them, which changes their version and so the
+    /// ETag): caches may keep them for a year without asking; only the caller's own, since links and keys are personal.</summary>
+    const string ImmutableImage = "private, max-age=31536000, immutable";
+
+    static EntityTagHeaderValue StrongEntityTag(string key, string version) =>
+        new($"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{key}\n{version}")))[..32]}\"");
 
     static JobStatusResponse ToResponse(JobState job, ImageUrls urls) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,

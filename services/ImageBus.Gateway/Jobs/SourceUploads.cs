@@ -1,3 +1,4 @@
+using ImageBus.Api;
 using ImageBus.Contracts;
 using ImageBus.Imaging;
 using ImageBus.Jobs;

@@ -1,3 +1,4 @@
+using ImageBus.Api;
 using System.Security.Cryptography;
 using System.Text.Json;
 

@@ -157,7 +157,7 @@ public sealed class GenerateImageConsumer(
 
         // Fixed keys per attempt: a redelivered command overwrites its own file, never adds copies. Only the JPEG is on the
         // image's way to done; the gateway makes the WebP and the thumbnail from it when they are first asked for.
-        var imageKey = Key("image.jpg");
+        var imageKey = Key(ImageVariants.Full.FileName);
         await blobs.PutAsync(imageKey, rendered.Bytes, rendered.ContentType, context.CancellationToken);
 
         // Prices are configured under the model name we called; Gemini's answer may name a more precise version. A staged

@@ -1,6 +1,6 @@
 using ImageBus.Contracts;
 
-namespace ImageBus.Gateway.Jobs;
+namespace ImageBus.Api;
 
 /// <summary>Body of <c>POST /v1/jobs</c> as JSON, or its <c>job</c> part as <c>multipart/form-data</c>; the fields of
 /// <see cref="GenerateCaseImages"/>. <see cref="TenantId"/> may be left out: the tenant is the API key's.</summary>
@@ -27,11 +27,7 @@ public sealed record SubmitJobItem(
     string? AspectRatio = null,
     string? SourceImageUrl = null,
     string? ImageSize = null,
-    string? SourceImageUpload = null)
-{
-    public CaseImageItem ToCaseItem(string? sourceImageKey) =>
-        new(ItemId, Kind, Name, Description, Prompt, AspectRatio, SourceImageUrl, ImageSize, sourceImageKey);
-}
+    string? SourceImageUpload = null);
 
 /// <summary>Answer of <c>POST /v1/jobs</c>: where to follow the job.</summary>
 public sealed record JobAcceptedResponse(Guid JobId, string Status, string StatusUrl);
@@ -83,3 +79,27 @@ public sealed record ImageStatusResponse(
 
 /// <summary>How one earlier attempt of an image ended, and the Gemini calls billed for it.</summary>
 public sealed record ImageAttemptResponse(int Attempt, string Status, string? ErrorCode, string? Error, DateTimeOffset At, int BilledCalls);
+
+/// <summary>One job in <c>GET /v1/jobs</c>: where it stands, without its images.</summary>
+public sealed record JobSummary(
+    Guid JobId, string TenantId, string CaseId, string Status, JobCounts Counts, JobBilling Billing,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, string StatusUrl);
+
+/// <summary>A page of jobs, newest first; <see cref="NextCursor"/> asks for the next one (null on the last page).</summary>
+public sealed record JobPage(IReadOnlyList<JobSummary> Items, string? NextCursor);
+
+/// <summary><c>manifest.json</c> of a job's archive: the job as it stood when the archive was written, and every item,
+/// with the file that holds its image (null for an item without one: failed, timed out, cancelled or not done yet).</summary>
+public sealed record JobArchiveManifest(
+    Guid JobId, string TenantId, string CaseId, string Status, JobCounts Counts, JobBilling Billing, string? FailureReason,
+    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, DateTimeOffset ArchivedAt, IReadOnlyList<JobArchiveItem> Items);
+
+public sealed record JobArchiveItem(
+    string ItemId, string Kind, string Name, string Status, int Attempt, int Width, int Height, string? FileName, string? ErrorCode, string? Error);
+
+/// <summary>Body of <c>POST /v1/admin/retention/run</c> (optional): a dry run unless <see cref="DryRun"/> is false.</summary>
+public sealed record RunRetentionRequest(bool DryRun = true);
+
+/// <summary>What one pass removed, or in a dry run would remove, per kind. <see cref="Blobs"/> is null in a dry run: the blobs
+/// are counted as they are deleted, and listing a store job by job costs as much as deleting.</summary>
+public sealed record RetentionRunResponse(bool DryRun, DateTimeOffset Cutoff, int Jobs, int Events, int Deliveries, int? Blobs);

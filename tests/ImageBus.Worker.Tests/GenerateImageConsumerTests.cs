@@ -27,7 +27,7 @@ public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFi
     public async Task DisposeAsync() => await services.DisposeAsync();
 
     [Fact]
-    public async Task A_generated_image_is_stored_three_ways_and_reported_with_its_size_tokens_and_cost()
+    public async Task A_generated_image_is_stored_as_its_jpeg_alone_and_reported_with_its_size_tokens_and_cost()
     {
         var command = WorkerFixture.Command("a lighthouse at dusk");
 
@@ -39,7 +39,8 @@ public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFi
         // FakeGemini bills a token a word of the prompt and 1290 per image, as Gemini does.
         Assert.Equal((4, 1290, 1294), (generated.PromptTokens, generated.CandidatesTokens, generated.TotalTokens));
         Assert.Equal(WorkerFixture.PricePerImage, generated.EstimatedCostUsd);
-        Assert.Equal([Variant(command, "image.jpg"), Variant(command, "image.webp"), Variant(command, "thumbnail.jpg")], fixture.FilesOf(command));
+        // The WebP and the thumbnail are the gateway's to make, on first request: nothing but the JPEG delays the result.
+        Assert.Equal([Variant(command, "image.jpg")], fixture.FilesOf(command));
 
         var images = services.GetRequiredService<IImageProcessor>();
         var jpeg = await File.ReadAllBytesAsync(Path.Combine(fixture.StorageRoot, generated.Location));
@@ -68,14 +69,14 @@ public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task A_redelivered_command_leaves_one_set_of_files_and_no_temporary_ones()
+    public async Task A_redelivered_command_leaves_one_file_and_no_temporary_ones()
     {
         var command = WorkerFixture.Command("a lighthouse in fog");
 
         Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
         Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command, answers: 2));
 
-        Assert.Equal([Variant(command, "image.jpg"), Variant(command, "image.webp"), Variant(command, "thumbnail.jpg")], fixture.FilesOf(command));
+        Assert.Equal([Variant(command, "image.jpg")], fixture.FilesOf(command));
     }
 
     [Fact]

@@ -3,14 +3,14 @@ namespace ImageBus.Client;
 // The operations API's bodies as its specification gives them (dead letters and system health, admin keys only).
 
 public sealed record DeadLetterGroup(
-    string GroupId, string ExceptionType, string Message, string MessageType, int Count, IReadOnlyList<string> Queues,
+    string GroupId, string ExceptionType, string Message, string? MessageType, int Count, IReadOnlyList<string> Queues,
     DateTimeOffset FirstAt, DateTimeOffset LastAt);
 
 public sealed record DeadLetterGroupList(IReadOnlyList<DeadLetterGroup> Groups);
 
 public sealed record DeadLetter(
-    Guid Id, string GroupId, string ErrorQueue, string SourceQueue, string MessageType, Guid? MessageId, Guid? JobId, string? TenantId,
-    string ExceptionType, string ExceptionMessage, string StackTrace, string? ConsumerType, string? Host, DateTimeOffset FaultedAt,
+    Guid Id, string GroupId, string ErrorQueue, string SourceQueue, string? MessageType, Guid? MessageId, Guid? JobId, string? TenantId,
+    string ExceptionType, string ExceptionMessage, string? StackTrace, string? ConsumerType, string? Host, DateTimeOffset FaultedAt,
     int RetryCount, string Status, DateTimeOffset CollectedAt, IReadOnlyDictionary<string, object?>? Headers = null, string? Body = null);
 
 public sealed record DeadLetterPage(IReadOnlyList<DeadLetter> Items, string? NextCursor);
@@ -31,7 +31,7 @@ public sealed record DeadLetterAuditEntry(DateTimeOffset At, string Actor, strin
 
 public sealed record DeadLetterAudit(IReadOnlyList<DeadLetterAuditEntry> Entries);
 
-public sealed record QueueHealth(string Name, int Ready, int Unacked, int Consumers, int Error, int Skipped);
+public sealed record QueueHealth(string Name, long Ready, long Unacked, long Consumers, long Error, long Skipped);
 
 public sealed record DurationPercentiles(double? P50, double? P95, int Count);
 
@@ -43,7 +43,8 @@ public sealed record StuckJob(Guid JobId, string TenantId, string Status, DateTi
 
 public sealed record StuckJobs(int Count, IReadOnlyList<StuckJob> Jobs);
 
-public sealed record GeminiBudget(int CallsLastMinute, int RequestsPerMinute, int RateLimitedLastHour);
+/// <summary><see cref="RequestsPerMinute"/> is null until a worker reported its budget.</summary>
+public sealed record GeminiBudget(long CallsLastMinute, int? RequestsPerMinute, long RateLimitedLastHour);
 
 public sealed record FailingWebhookEndpoint(
     Guid EndpointId, string TenantId, string Url, int FailingDeliveries, string? LastError, DateTimeOffset? LastAttemptAt);
@@ -51,6 +52,6 @@ public sealed record FailingWebhookEndpoint(
 public sealed record DeadLetterCounts(int Failed, int Groups);
 
 public sealed record SystemHealth(
-    DateTimeOffset GeneratedAt, IReadOnlyList<QueueHealth> Queues, string? QueuesError, IReadOnlyDictionary<string, int> JobsByState,
+    DateTimeOffset GeneratedAt, IReadOnlyList<QueueHealth> Queues, string? QueuesError, IReadOnlyDictionary<string, long> JobsByState,
     DurationPercentiles ImageDurationMs, DurationPercentiles JobDurationMs, Failures Failures, StuckJobs Stuck, GeminiBudget GeminiBudget,
     IReadOnlyList<FailingWebhookEndpoint> FailingWebhookEndpoints, DeadLetterCounts DeadLetters);

@@ -35,6 +35,32 @@ public sealed class CliTests(ClusterFixture fixture) : IClassFixture<ClusterFixt
         Assert.Contains("status", errors);
     }
 
+    [Fact]
+    public async Task Health_errors_and_retry_errors_read_the_running_gateway()
+    {
+        var job = await cluster.SubmitAsync(SampleCases.Small($"cli-{Guid.NewGuid():N}"[..20], 1));
+        await cluster.WaitForJobAsync(job, TimeSpan.FromSeconds(90), JobStatuses.Completed);
+
+        var (code, output, errors) = await RunAsync(cluster.AdminKey, "health");
+        Assert.True(code == 0, errors);
+        Assert.Contains("stuck jobs: 0", output);
+        Assert.Contains("generate-image", output);
+        Assert.Matches(@"jobs by state: .*completed \d+", output);
+
+        (code, output, errors) = await RunAsync(cluster.AdminKey, "errors");
+        Assert.True(code == 0, errors);
+        Assert.Contains("no dead letters", output);
+
+        (code, output, errors) = await RunAsync(cluster.AdminKey, "retry-errors", "--all");
+        Assert.True(code == 0, errors);
+        Assert.Contains("0 messages sent back", output);
+
+        // A tenant's key is refused the operations routes, in one line.
+        (code, _, errors) = await RunAsync((await cluster.CreateKeyAsync($"cli-{Guid.NewGuid():N}"[..20])).Key, "health");
+        Assert.NotEqual(0, code);
+        Assert.Contains("403", errors);
+    }
+
     async Task<(int Code, string Output, string Errors)> RunAsync(string key, params string[] args)
     {
         var cli = Path.Combine(RepositoryRoot.Path, "clients", "ImageBus.Cli", "bin", "Release", "net10.0", "imagebus-cli.dll");

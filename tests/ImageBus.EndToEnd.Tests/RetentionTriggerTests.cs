@@ -21,7 +21,7 @@ public sealed class RetentionTriggerTests(ClusterFixture fixture) : IClassFixtur
     {
         var old = await cluster.SubmitAsync(SampleCases.Small(ImageBusCluster.DefaultTenant, 2));
         var recent = await cluster.SubmitAsync(SampleCases.Small(ImageBusCluster.DefaultTenant, 1));
-        await cluster.WaitForJobAsync(old, TimeSpan.FromSeconds(90), JobStatuses.Completed);
+        var oldStatus = await cluster.WaitForJobAsync(old, TimeSpan.FromSeconds(90), JobStatuses.Completed);
         await cluster.WaitForJobAsync(recent, TimeSpan.FromSeconds(90), JobStatuses.Completed);
         await using var database = NpgsqlDataSource.Create(cluster.Database.ConnectionString);
         // Every event recorded (the notifier records them after the saga publishes), then the job ended 40 days ago.
@@ -30,9 +30,12 @@ public sealed class RetentionTriggerTests(ClusterFixture fixture) : IClassFixtur
             TimeSpan.FromSeconds(30));
         var events = await CountAsync(database, $"SELECT count(*) FROM job_events WHERE job_id = '{old}'");
         await ExecuteAsync(database, $"UPDATE jobs SET finished_at = now() - interval '40 days' WHERE job_id = '{old}'");
+        // The two JPEGs the worker stored, and a thumbnail the gateway made when it was first asked for.
+        var item = oldStatus.GetProperty("images")[0].GetProperty("itemId").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await cluster.Gateway.GetAsync($"/v1/jobs/{old}/images/{item}?variant=thumb")).StatusCode);
         var folder = Path.Combine(cluster.StorageRoot, ImageBusCluster.DefaultTenant, old.ToString("N"));
         var blobs = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count();
-        Assert.Equal(6, blobs);
+        Assert.Equal(3, blobs);
 
         // No body: a dry run.
         var dryRun = await RunAsync(null);

@@ -1,5 +1,6 @@
 using ImageBus.Gateway.Admin;
 using ImageBus.Gateway.Auth;
+using ImageBus.Gateway.Dashboard;
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gateway.Operations;
 using ImageBus.Gemini;
@@ -62,10 +63,12 @@ public static class GatewayExtensions
         app.UseRequestLogContext();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard();
         app.UseAuthorization();
         // Probes and scrapes carry no key (MapServiceEndpoints allows them anonymously); every other route takes one
         // (the fallback policy) unless it says otherwise.
         app.MapServiceEndpoints();
+        app.MapCallerApi();
         app.MapAdminApi();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();

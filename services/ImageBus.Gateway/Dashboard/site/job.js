@@ -26,14 +26,25 @@ export async function renderJob(main, { caller }, jobId) {
   archive.addEventListener('click', () => act(() => download(`/v1/jobs/${jobId}/archive.zip`, `job-${jobId}.zip`), 'Archive downloaded.'));
 
   async function act(action, done, follow = false) {
+    const before = latest?.updatedAt;
     try {
       await action();
       replace(result, h('p', {}, done));
       await refresh();
-      if (follow) followEvents();
+      if (follow) await followOnceMoved(before);
     } catch (error) {
       replace(result, alert(error));
     }
+  }
+
+  // A retry is a command the saga takes up a moment later; until it has, the job's old stream would end at its old
+  // terminal event. So wait for the job to change (up to a minute), then follow its events again.
+  async function followOnceMoved(before) {
+    for (let i = 0; i < 60 && !stream.signal.aborted && latest?.updatedAt === before; i++) {
+      await new Promise(resolve => setTimeout(resolve, 1000));
+      await refresh();
+    }
+    followEvents();
   }
 
   let latest = null;
@@ -61,7 +72,7 @@ export async function renderJob(main, { caller }, jobId) {
       fact('Billing', `${billing.billedImages} billed, ${billing.deliveredImages} delivered, ${billing.refundableImages} refundable, ${billing.billedCalls} billed calls`),
       job.failureReason ? fact('Reason', h('span', { class: 'error' }, job.failureReason)) : null));
     showThumbnails(job);
-    replace(images, table('Images', ['Item', 'Name', 'Status', 'Attempt', 'Size', 'Model', 'Cost', 'Billed calls', 'Error', 'Earlier attempts'],
+    replace(images, table('Each image', ['Item', 'Name', 'Status', 'Attempt', 'Size', 'Model', 'Cost', 'Billed calls', 'Error', 'Attempt history'],
       job.images.map(image => [
         h('code', {}, image.itemId), `${image.name} (${image.kind})`, badge(image.status), image.attempt,
         image.width ? `${image.width}×${image.height}` : '–', image.model ?? '–', formatUsd(image.estimatedCostUsd),
@@ -169,10 +180,11 @@ function fact(name, value) {
   return [h('dt', {}, name), h('dd', {}, value)];
 }
 
+// Every finished attempt (the current one included) and any late result, oldest first.
 function history(image) {
   if (image.history.length === 0) return '–';
   return h('details', {},
-    h('summary', {}, `${image.history.length} earlier`),
+    h('summary', {}, `${image.history.length} recorded`),
     h('ol', { class: 'history' }, image.history.map(attempt => h('li', {},
       `Attempt ${attempt.attempt}: `, badge(attempt.status), ` ${formatTime(attempt.at)}`,
       attempt.errorCode ? h('span', { class: 'error' }, ` ${attempt.errorCode}${attempt.error ? ` — ${attempt.error}` : ''}`) : '',

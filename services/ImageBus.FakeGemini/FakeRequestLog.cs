@@ -11,9 +11,10 @@ namespace ImageBus.FakeGemini;
 /// <param name="Prompt">A generateContent call's prompt text, cut at <see cref="FakeRequests.PromptLength"/> characters.</param>
 /// <param name="InlineData">A generateContent call's inlineData parts (the source images sent with the prompt), in order.</param>
 /// <param name="TraceParent">The W3C <c>traceparent</c> header the caller sent, if any: which trace the call belongs to.</param>
+/// <param name="ReceivedAt">When the request arrived, for benchmarks that time when calls start.</param>
 public sealed record FakeRequest(
     string Method, string Path, string Version, string Model, string Markers, int Status, string Prompt, IReadOnlyList<FakeInlineData> InlineData,
-    string? TraceParent = null);
+    string? TraceParent = null, DateTimeOffset? ReceivedAt = null);
 
 /// <summary>One inlineData part as received: its media type, its size and the SHA-256 of its bytes (hex, uppercase),
 /// so that a test can tell that exactly its bytes arrived without the log holding them.</summary>
@@ -68,6 +69,7 @@ internal static class FakeRequestLog
         return app.Use(async (http, next) =>
         {
             var started = Stopwatch.GetTimestamp();
+            var receivedAt = DateTimeOffset.UtcNow;
             try
             {
                 await next(http);
@@ -83,7 +85,7 @@ internal static class FakeRequestLog
                 var path = http.Request.Path.Value ?? "";
                 requests.Add(new FakeRequest(http.Request.Method, path, FakeGeminiEndpoints.VersionOf(path), model, markers, status,
                     http.Items[PromptKey] as string ?? "", http.Items[InlineDataKey] as IReadOnlyList<FakeInlineData> ?? [],
-                    http.Request.Headers.TraceParent.FirstOrDefault()));
+                    http.Request.Headers.TraceParent.FirstOrDefault(), receivedAt));
             }
         });
     }

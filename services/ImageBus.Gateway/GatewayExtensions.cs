@@ -43,6 +43,7 @@ public static class GatewayExtensions
         // Submissions publish through the outbox; this gateway sends its own rows and any a crashed instance left.
         services.AddTransactionalOutbox();
         services.AddWebhookEndpointsApi();
+        services.AddJobEventStream();
         services.AddRetention();
         return services;
     }

@@ -45,8 +45,19 @@ internal sealed class GeminiClient(
             Content = JsonContent.Create(ToWire(request), GeminiJsonContext.Default.GenerateContentRequest),
         };
         // Before the call's own deadline starts: waiting for the budget is not Gemini being slow.
-        await rateLimiter.WaitForPermitAsync(ct);
-        var response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
+        await rateLimiter.WaitForPermitAsync(GeminiCallKind.Image, model, ct);
+        GenerateContentResponse response;
+        try
+        {
+            response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
+        }
+        catch (GeminiException ex) when (ex is { HttpStatus: 429, RetryAfter: { } delay } && GeminiQuotas.IsPerMinute(ex.QuotaId))
+        {
+            // The quota is the project's: every worker waits out the delay, not only the one that met it.
+            await rateLimiter.PauseAsync(model, delay, ct);
+            throw;
+        }
+
         return ReadImage(response, model);
     }
 
@@ -212,16 +223,13 @@ internal sealed class GeminiClient(
             return null;
         }
 
-        var daily = violations.FirstOrDefault(v => Names(v, "perday"));
-        var chosen = daily ?? violations.FirstOrDefault(v => Names(v, "perminute")) ?? violations[0];
+        var daily = violations.FirstOrDefault(v => Names(v, GeminiQuotas.IsPerDay));
+        var chosen = daily ?? violations.FirstOrDefault(v => Names(v, GeminiQuotas.IsPerMinute)) ?? violations[0];
         return (chosen.QuotaId ?? chosen.QuotaMetric ?? chosen.Subject ?? "(unnamed)", daily is not null);
     }
 
-    // Quota ids are CamelCase ("GenerateRequestsPerDayPerProjectPerModel"), metrics snake_case ("…_per_day").
-    private static bool Names(QuotaViolation violation, string window) =>
-        new[] { violation.QuotaId, violation.QuotaMetric }.Any(name =>
-            name is not null && name.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal)
-                .Contains(window, StringComparison.OrdinalIgnoreCase));
+    private static bool Names(QuotaViolation violation, Func<string?, bool> window) =>
+        window(violation.QuotaId) || window(violation.QuotaMetric);
 
     // Google writes durations as decimal seconds with an "s" suffix ("7s", "0.5s").
     private static TimeSpan? ParseDuration(string? value) =>

@@ -46,6 +46,9 @@ public sealed class WebhookTenantSecret
 /// <summary>One job event, recorded once, as webhooks and the event stream send it.</summary>
 public sealed class JobEventRecord
 {
+    /// <summary>The PostgreSQL channel every recorded event is announced on (schema.sql), its payload the job id.</summary>
+    public const string NotifyChannel = "job_events";
+
     public Guid JobId { get; set; }
     public long Sequence { get; set; }
     public string TenantId { get; set; } = "";

@@ -40,6 +40,18 @@ CREATE TABLE IF NOT EXISTS job_events (
     PRIMARY KEY (job_id, sequence)
 );
 
+-- Every recorded event is announced on channel job_events (payload: the job id) when its transaction commits, so event
+-- streams wake up at once instead of polling (JobEventRecord.NotifyChannel).
+CREATE OR REPLACE FUNCTION announce_job_event() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('job_events', NEW.job_id::text);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER job_events_announced AFTER INSERT ON job_events
+    FOR EACH ROW EXECUTE FUNCTION announce_job_event();
+
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
     id               uuid PRIMARY KEY,
     endpoint_id      uuid        NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,

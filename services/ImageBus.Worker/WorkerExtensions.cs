@@ -53,15 +53,8 @@ public static class WorkerExtensions
         services.AddBlobStore();
         services.AddImageProcessing(configuration);
         // Registered before the Gemini client, which falls back to no budget only when none is registered.
-        services.AddSingleton<IGeminiRateLimiter>(provider =>
-        {
-            var worker = provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            var model = provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model;
-            return new SharedRateLimiter(
-                provider.GetRequiredService<NpgsqlDataSource>(),
-                SharedRateLimit.PerMinute($"gemini:{model}", worker.RequestsPerMinute),
-                provider.GetRequiredService<ILogger<SharedRateLimiter>>());
-        });
+        services.AddSingleton<SharedRateLimiter>();
+        services.AddSingleton<IGeminiRateLimiter, GeminiBudget>();
         services.AddGeminiClient(configuration);
         return services;
     }

@@ -21,6 +21,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int ExitCode => process.ExitCode;
     public string Output => string.Join(Environment.NewLine, output);
 
+    /// <summary>CPU time the process has used so far (user and system), for benchmarks.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Starts <c>services/ImageBus.{name}</c>, built in the same configuration as the tests.</summary>
     public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
     {

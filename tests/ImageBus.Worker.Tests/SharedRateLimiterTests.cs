@@ -2,11 +2,13 @@ using System.Collections.Concurrent;
 using ImageBus.Gemini;
 using ImageBus.Persistence;
 using ImageBus.Testing;
+using ImageBus.Worker.Generation;
 using ImageBus.Worker.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ImageBus.Worker.Tests;
@@ -34,14 +36,14 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3.7));
 
         // Four callers on each limiter, always wanting another call.
-        var callers = new[] { Limiter(limit), Limiter(limit) }
+        var callers = new[] { Limiter(), Limiter() }
             .SelectMany(limiter => Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
                 {
                     try
                     {
-                        grants.Add(await limiter.AcquireAsync(stop.Token));
+                        grants.Add(await limiter.AcquireAsync([limit], stop.Token));
                     }
                     catch (OperationCanceledException)
                     {
@@ -57,7 +59,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         Assert.All(Enumerable.Range(0, slots.Count - limit.PermitsPerWindow),
             i => Assert.True(slots[i + limit.PermitsPerWindow] - slots[i] >= windowUs, $"{limit.PermitsPerWindow + 1} calls within {limit.Window}"));
         // And the budget was used: once every caller was busy (the first windows open connections on two cores),
-        // every whole window before the last call held all of it.
+        // every whole window before the last call held all of it (grants come in bursts one window apart).
         var perWindow = slots.GroupBy(slot => slot / windowUs).Select(g => g.Count()).ToList();
         Assert.True(perWindow.Count >= 6, $"only {perWindow.Count} windows");
         Assert.All(perWindow.Skip(2).SkipLast(1), calls => Assert.Equal(limit.PermitsPerWindow, calls));
@@ -66,11 +68,12 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
     [Fact]
     public async Task A_burst_from_two_workers_below_gemini_quota_gets_no_429()
     {
-        // FakeGemini's quota is 10 calls a second; the workers share 6, which leaves room for calls that reach it late.
+        // FakeGemini's quota is 10 calls in each second (windows aligned on the epoch); the workers share 5 in any second, so
+        // even a burst that reaches FakeGemini late, in the window of the next burst, makes 10 at most.
         await using var fake = await FakeGeminiHost.StartAsync("--FakeGemini:RequestsPerMinute=600", "--FakeGemini:RateWindow=00:00:01");
-        var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 6, TimeSpan.FromSeconds(1));
-        await using var first = GeminiServices(fake, Limiter(limit));
-        await using var second = GeminiServices(fake, Limiter(limit));
+        var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 5, TimeSpan.FromSeconds(1));
+        await using var first = GeminiServices(fake, new OneBudget(Limiter(), limit));
+        await using var second = GeminiServices(fake, new OneBudget(Limiter(), limit));
 
         var failures = await BurstAsync(first, second);
 
@@ -113,7 +116,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
                 return ex.ErrorCode;
             }
         }));
-        // 16 calls at 6 a second take about 3 s: a limiter that waits whole minutes, or forever, fails here.
+        // 16 calls at 5 a second take about 3 s: a limiter that waits whole minutes, or forever, fails here.
         var results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(45));
         return results.OfType<string>().ToList();
     }
@@ -134,8 +137,125 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         return services.AddGeminiClient(configuration).BuildServiceProvider();
     }
 
-    private SharedRateLimiter Limiter(SharedRateLimit limit) =>
-        new(NpgsqlDataSource.Create(database.ConnectionString), limit, NullLogger<SharedRateLimiter>.Instance);
+    [Fact]
+    public async Task A_burst_up_to_the_budget_is_granted_at_once_and_the_next_call_a_window_after_the_first()
+    {
+        var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 10, TimeSpan.FromMinutes(1));
+        var first = Limiter();
+        var second = Limiter();
+
+        // Ten calls from two workers: none waits (a wait would be close to a minute, far past the timeout).
+        var burst = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).AcquireAsync([limit], CancellationToken.None)))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The eleventh is granted a whole minute after the first of them, and waits for it.
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.AcquireAsync([limit], giveUp.Token));
+        var (eleventh, _) = await NextGrantAsync(limit);
+        Assert.True(eleventh - burst.Min() >= (long)limit.Window.TotalMicroseconds, "a call within a minute of the first ten");
+    }
+
+    [Fact]
+    public async Task A_call_on_two_budgets_waits_for_the_later_and_counts_on_both()
+    {
+        var requests = new SharedRateLimit($"requests-{Guid.NewGuid():N}", PermitsPerWindow: 3, TimeSpan.FromSeconds(2));
+        var images = new SharedRateLimit($"images-{Guid.NewGuid():N}", PermitsPerWindow: 2, TimeSpan.FromSeconds(2));
+        var limiter = Limiter();
+
+        // Two image calls use the image budget up; a text call still has a request left, and takes it.
+        var imageCalls = new[] { await limiter.AcquireAsync([requests, images], CancellationToken.None), await limiter.AcquireAsync([requests, images], CancellationToken.None) };
+        var textCall = await limiter.AcquireAsync([requests], CancellationToken.None);
+        // A third image call waits for the image budget; and the request it takes then is counted on the request budget too,
+        // so a text call after it waits for the request window of the first.
+        var thirdImage = await limiter.AcquireAsync([requests, images], CancellationToken.None);
+        var nextText = await limiter.AcquireAsync([requests], CancellationToken.None);
+
+        var windowUs = (long)TimeSpan.FromSeconds(2).TotalMicroseconds;
+        Assert.True(textCall - imageCalls.Max() < windowUs, "the text call waited although a request was left");
+        Assert.True(thirdImage - imageCalls.Min() >= windowUs, "three images within one window");
+        Assert.True(nextText - imageCalls.Min() >= windowUs, "four requests within one window");
+    }
+
+    [Fact]
+    public async Task A_pause_holds_every_worker_s_calls_until_it_ends()
+    {
+        var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 100, TimeSpan.FromMinutes(1));
+        var before = await Limiter().AcquireAsync([limit], CancellationToken.None);
+
+        await Limiter().PauseAsync([limit.Name], TimeSpan.FromSeconds(2), CancellationToken.None);
+        var after = await Limiter().AcquireAsync([limit], CancellationToken.None);
+
+        Assert.True(after - before >= (long)TimeSpan.FromSeconds(2).TotalMicroseconds, "a call granted during the pause");
+    }
+
+    [Fact]
+    public async Task A_per_minute_429_pauses_the_model_s_budget_for_every_worker_until_gemini_s_retry_delay()
+    {
+        // FakeGemini allows 2 calls per 10 s window and answers the third 429 with a per-minute QuotaFailure and a RetryInfo
+        // up to the window's end. Our own budget is far larger: only the pause can keep the other worker from meeting it.
+        await using var fake = await FakeGeminiHost.StartAsync("--FakeGemini:RequestsPerMinute=12", "--FakeGemini:RateWindow=00:00:10");
+        var options = Options.Create(new WorkerOptions { RequestsPerMinute = 1000, ImagesPerMinute = 1000 });
+        await using var first = GeminiServices(fake, new GeminiBudget(Limiter(), options));
+        await using var second = GeminiServices(fake, new GeminiBudget(Limiter(), options));
+        // Start after a window turned, so that the burst's window has most of its 10 s left.
+        await WaitForFreshQuotaWindowAsync(first);
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => CallAsync(first, $"burst {i}")));
+        Assert.Contains(GeminiErrorCodes.ResourceExhausted, burst);
+
+        // The other worker's next call waits out the pause, so it lands in the next window and succeeds.
+        Assert.Null(await CallAsync(second, "after the 429").WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static async Task WaitForFreshQuotaWindowAsync(ServiceProvider worker)
+    {
+        // The quota's windows are aligned on the epoch: a call in the first second of one leaves 9 s of it.
+        var windowUs = (long)TimeSpan.FromSeconds(10).TotalMicroseconds;
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 % windowUs > 1_000_000)
+        {
+            await Task.Delay(100);
+        }
+
+        await worker.GetRequiredService<IGeminiClient>().GetModelAsync(GeminiImageModels.Default, CancellationToken.None);
+    }
+
+    /// <summary>One image call without retries; the failure's code, or null.</summary>
+    private static async Task<string?> CallAsync(ServiceProvider worker, string prompt)
+    {
+        try
+        {
+            await worker.GetRequiredService<IGeminiClient>().GenerateImageAsync(new GeminiImageRequest(prompt, "1:1", "1K"), CancellationToken.None);
+            return null;
+        }
+        catch (GeminiException ex)
+        {
+            return ex.ErrorCode;
+        }
+    }
+
+    /// <summary>The grant the next call would get, without waiting for it (it stays reserved, unused).</summary>
+    private async Task<(long GrantedUs, long NowUs)> NextGrantAsync(SharedRateLimit limit)
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var command = data.CreateCommand("SELECT granted_us, now_us FROM reserve_rate_limits(ARRAY[@name], ARRAY[@permits], ARRAY[@window_us])");
+        command.Parameters.AddWithValue("name", limit.Name);
+        command.Parameters.AddWithValue("permits", limit.PermitsPerWindow);
+        command.Parameters.AddWithValue("window_us", (long)limit.Window.TotalMicroseconds);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private SharedRateLimiter Limiter() => new(NpgsqlDataSource.Create(database.ConnectionString), NullLogger<SharedRateLimiter>.Instance);
+
+    /// <summary>One budget of any window for every call, as the Gemini client sees it: FakeGemini's quota windows are scaled
+    /// down for tests, Gemini's are minutes.</summary>
+    private sealed class OneBudget(SharedRateLimiter limiter, SharedRateLimit limit) : IGeminiRateLimiter
+    {
+        public async ValueTask WaitForPermitAsync(GeminiCallKind kind, string model, CancellationToken ct) => await limiter.AcquireAsync([limit], ct);
+
+        public ValueTask PauseAsync(string model, TimeSpan delay, CancellationToken ct) => ValueTask.CompletedTask;
+    }
 }
 
 [CollectionDefinition(nameof(SharedRateLimiterTests), DisableParallelization = true)]

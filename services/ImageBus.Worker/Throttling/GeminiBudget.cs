@@ -1,0 +1,28 @@
+using ImageBus.Gemini;
+using ImageBus.Worker.Generation;
+using Microsoft.Extensions.Options;
+
+namespace ImageBus.Worker.Throttling;
+
+/// <summary>Gemini's per-minute quotas, per model as Google counts them, shared by every worker on the database: every
+/// generateContent call takes one of <see cref="WorkerOptions.RequestsPerMinute"/>, an image call also one of
+/// <see cref="WorkerOptions.ImagesPerMinute"/>. A per-minute 429 pauses the model's budgets for every worker until the
+/// delay Google asked for, rather than each worker finding the quota used up for itself.</summary>
+public sealed class GeminiBudget(SharedRateLimiter limiter, IOptions<WorkerOptions> options) : IGeminiRateLimiter
+{
+    readonly WorkerOptions settings = options.Value;
+
+    public async ValueTask WaitForPermitAsync(GeminiCallKind kind, string model, CancellationToken ct) =>
+        await limiter.AcquireAsync(LimitsFor(kind, model), ct);
+
+    public async ValueTask PauseAsync(string model, TimeSpan delay, CancellationToken ct) =>
+        await limiter.PauseAsync(LimitsFor(GeminiCallKind.Image, model).Select(l => l.Name).ToList(), delay, ct);
+
+    IReadOnlyList<SharedRateLimit> LimitsFor(GeminiCallKind kind, string model)
+    {
+        var requests = SharedRateLimit.PerMinute($"gemini:{model}:requests", settings.RequestsPerMinute);
+        return kind == GeminiCallKind.Image && settings.ImagesPerMinute is { } images
+            ? [requests, SharedRateLimit.PerMinute($"gemini:{model}:images", images)]
+            : [requests];
+    }
+}

@@ -10,6 +10,8 @@ namespace ImageBus.Contracts;
 /// (<c>Gemini:Prices</c>); null when the model has no price there.</param>
 /// <param name="BilledCalls">This attempt's Gemini calls that Google bills: every call Gemini answered with HTTP 200 (an
 /// image, a safety block, no image), not those that timed out, met a 5xx or 429, or were never made.</param>
+/// <param name="Analysis">A staged image's analysis (step 1) of this attempt, as <see cref="ImageStepCompleted"/> reported it too:
+/// the saga records the step from whichever of the two it applies first.</param>
 public sealed record ImageGenerated(
     Guid JobId,
     string ItemId,
@@ -24,7 +26,8 @@ public sealed record ImageGenerated(
     int? CandidatesTokens = null,
     int? TotalTokens = null,
     decimal? EstimatedCostUsd = null,
-    int BilledCalls = 1);
+    int BilledCalls = 1,
+    string? Analysis = null);
 
 /// <summary>A worker gave up on one image.</summary>
 /// <param name="ErrorCode">A stable code, e.g. RESOURCE_EXHAUSTED, IMAGE_SAFETY, TIMEOUT.</param>
@@ -32,6 +35,7 @@ public sealed record ImageGenerated(
 /// <param name="Calls">How many Gemini calls were made for this attempt.</param>
 /// <param name="BilledCalls">How many of them Google bills (see <see cref="ImageGenerated.BilledCalls"/>): a safety block or an
 /// answer without an image is billed, a timeout or a 5xx is not.</param>
+/// <param name="Analysis">A staged image's analysis when step 1 succeeded and step 2 failed (see <see cref="ImageGenerated.Analysis"/>).</param>
 public sealed record ImageGenerationFailed(
     Guid JobId,
     string ItemId,
@@ -41,7 +45,24 @@ public sealed record ImageGenerationFailed(
     bool Transient,
     int Calls,
     DateTimeOffset FailedAt,
-    int BilledCalls = 0);
+    int BilledCalls = 0,
+    string? Analysis = null);
+
+/// <summary>A worker finished step 1 of a staged image (<see cref="ImageKinds.Staged"/>): Gemini analysed its source image.
+/// Step 2 (the generation) follows in the same handling of the <see cref="GenerateImage"/>; its
+/// <see cref="ImageGenerated"/> or <see cref="ImageGenerationFailed"/> counts every call of the attempt, these included.</summary>
+/// <param name="Analysis">The analysis text, as it goes into the generation prompt.</param>
+/// <param name="Model">The text model that analysed the image.</param>
+/// <param name="BilledCalls">The analysis calls Google bills (answered with HTTP 200).</param>
+public sealed record ImageStepCompleted(
+    Guid JobId,
+    string ItemId,
+    int Attempt,
+    string Analysis,
+    string Model,
+    int Calls,
+    int BilledCalls,
+    DateTimeOffset CompletedAt);
 
 /// <summary>How many images of a job are in each state.</summary>
 public sealed record JobCounts(int Total, int Completed, int Failed, int TimedOut, int Cancelled)
@@ -60,7 +81,8 @@ public sealed record ImageResult(
     int? Height,
     string? ErrorCode,
     string? Error,
-    bool? Billed = null);
+    bool? Billed = null,
+    string? Step = null);
 
 /// <summary>Where a job stands when one of its events is published. <see cref="Sequence"/> only
 /// grows within a job, so subscribers can order events and drop duplicates.</summary>
@@ -98,6 +120,9 @@ public sealed record JobStarted(JobSnapshot Job) : IJobEvent;
 
 /// <summary>One image of the job reached a result.</summary>
 public sealed record JobProgressed(JobSnapshot Job, ImageResult Image) : IJobEvent;
+
+/// <summary>A staged image finished its analysis step: <see cref="Analysis"/> is the text its generation starts from.</summary>
+public sealed record JobImageStepCompleted(JobSnapshot Job, ImageResult Image, string Analysis) : IJobEvent;
 
 /// <summary>Every image of the job was generated.</summary>
 public sealed record JobCompleted(JobSnapshot Job, IReadOnlyList<ImageResult> Images) : IJobEvent;

@@ -8,7 +8,21 @@ public static class ImageKinds
     public const string Location = "location";
     public const string Custom = "custom";
 
-    public static IReadOnlyList<string> All { get; } = [Evidence, Location, Custom];
+    /// <summary>Two Gemini calls: a text call analyses the item's source image, then the new image is generated from that
+    /// analysis with the source image beside it. Needs a source image (URL or upload).</summary>
+    public const string Staged = "staged";
+
+    public static IReadOnlyList<string> All { get; } = [Evidence, Location, Custom, Staged];
+}
+
+/// <summary>The step a staged image is in (<see cref="ImageKinds.Staged"/>); other images have none.</summary>
+public static class ImageSteps
+{
+    /// <summary>Gemini is analysing the source image (step 1, a text call).</summary>
+    public const string Analysing = "analysing";
+
+    /// <summary>The analysis is known; Gemini is generating the new image from it (step 2).</summary>
+    public const string Generating = "generating";
 }
 
 /// <summary>Aspect ratios Gemini's image models accept. Not every model takes every one: 1:4, 4:1, 1:8 and 8:1 only

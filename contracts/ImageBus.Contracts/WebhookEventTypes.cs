@@ -9,7 +9,11 @@ public static class WebhookEventTypes
     public const string ImageCompleted = "image.completed";
     public const string ImageFailed = "image.failed";
 
-    /// <summary>A filter group, not a type of its own: selects every per-image event (image.completed, image.failed).</summary>
+    /// <summary>A staged image finished its analysis step; the analysis text comes along.</summary>
+    public const string ImageStepCompleted = "image.step_completed";
+
+    /// <summary>A filter group, not a type of its own: selects every per-image event (image.completed, image.failed,
+    /// image.step_completed).</summary>
     public const string JobProgress = "job.progress";
 
     public const string JobCompleted = "job.completed";
@@ -23,7 +27,7 @@ public static class WebhookEventTypes
     /// <summary>Every name an endpoint filter may list.</summary>
     public static IReadOnlyList<string> FilterNames { get; } =
     [
-        JobAccepted, JobStarted, ImageCompleted, ImageFailed, JobProgress,
+        JobAccepted, JobStarted, ImageCompleted, ImageFailed, ImageStepCompleted, JobProgress,
         JobCompleted, JobPartiallyCompleted, JobFailed, JobCancelled, JobRetried,
     ];
 
@@ -37,6 +41,7 @@ public static class WebhookEventTypes
         ImageBus.Contracts.JobStarted => JobStarted,
         ImageBus.Contracts.JobProgressed { Image.Status: ImageStatuses.Completed } => ImageCompleted,
         ImageBus.Contracts.JobProgressed => ImageFailed,
+        ImageBus.Contracts.JobImageStepCompleted => ImageStepCompleted,
         ImageBus.Contracts.JobCompleted => JobCompleted,
         ImageBus.Contracts.JobPartiallyCompleted => JobPartiallyCompleted,
         ImageBus.Contracts.JobFailed => JobFailed,
@@ -52,7 +57,7 @@ public static class WebhookEventTypes
         var names = filter?.ToList();
         return names is null || names.Count == 0
             ? null
-            : [.. names.SelectMany(n => n == JobProgress ? [n, ImageCompleted, ImageFailed] : new[] { n }).Distinct().Order(StringComparer.Ordinal)];
+            : [.. names.SelectMany(n => n == JobProgress ? [n, ImageCompleted, ImageFailed, ImageStepCompleted] : new[] { n }).Distinct().Order(StringComparer.Ordinal)];
     }
 
     /// <summary>The names of <paramref name="filter"/> that are not event types or groups.</summary>

@@ -87,7 +87,8 @@ internal static class FakeGeminiEndpoints
             return GoogleErrors.ModelNotFound(version, model);
         }
 
-        if (!known.Draws(model))
+        // A text model answers text-output calls (a staged item's analysis), and refuses to draw.
+        if (!known.Draws(model) && !FakeGenerateContent.WantsTextOnly(request))
         {
             FakeRequestLog.Note(http, model, "");
             return GoogleErrors.NoImageOutput(model);

@@ -31,6 +31,10 @@ public static partial class FakeGeminiMarkers
     /// <summary><c>[fake:corrupt]</c>: HTTP 200 with inlineData image/png that is the PNG signature and garbage.</summary>
     public const string Corrupt = "corrupt";
 
+    /// <summary><c>[fake:text-error=STATUS]</c>: a text-output call (<c>responseModalities</c> TEXT only, such as a staged
+    /// item's analysis) fails as <c>[fake:error=STATUS]</c> would; image calls with the same marker are answered as usual.</summary>
+    public const string TextError = "text-error";
+
     /// <summary><c>[fake:fail-first=N:STATUS]</c>: the first N calls with this exact prompt fail as
     /// <c>[fake:error=STATUS]</c> would; later ones succeed. Counted per prompt for the fake's lifetime.</summary>
     public const string FailFirst = "fail-first";
@@ -63,6 +67,7 @@ public static partial class FakeGeminiMarkers
                     => script with { LatencyMs = latency },
                 (Hang, null) => script with { Hang = true },
                 (Error, { } code) when TryStatus(code, out var status) => script with { ErrorStatus = status },
+                (TextError, { } code) when TryStatus(code, out var status) => script with { TextErrorStatus = status },
                 (Safety, null) => script with { Safety = true },
                 (Blocked, null) => script with { Blocked = true },
                 (NoImage, null) => script with { NoImage = true },
@@ -107,6 +112,9 @@ public static partial class FakeGeminiMarkers
     private static bool TryStatus(string text, out int status) =>
         int.TryParse(text, CultureInfo.InvariantCulture, out status) && status is >= 400 and <= 599;
 
+    /// <summary><paramref name="prompt"/> without its markers.</summary>
+    internal static string Strip(string prompt) => MarkerPattern().Replace(prompt, "");
+
     [GeneratedRegex(@"\[fake:(?<name>[a-z-]+)(?:=(?<value>[^\]]*))?\]")]
     private static partial Regex MarkerPattern();
 }
@@ -117,6 +125,9 @@ internal sealed record FakeScript
     public int? LatencyMs { get; init; }
     public bool Hang { get; init; }
     public int? ErrorStatus { get; init; }
+
+    /// <summary>The status a text-output call fails with (<c>[fake:text-error]</c>).</summary>
+    public int? TextErrorStatus { get; init; }
     public bool Safety { get; init; }
     public bool Blocked { get; init; }
     public bool NoImage { get; init; }

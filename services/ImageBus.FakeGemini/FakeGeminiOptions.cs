@@ -22,14 +22,14 @@ public sealed class FakeGeminiOptions
 
     /// <summary>Models models.list shows besides <see cref="Models"/>, as Google's list mixes in text, Imagen and
     /// embedding models. A name with <c>imagen</c> answers only <c>predict</c>, one with <c>embedding</c> only
-    /// <c>embedContent</c>, others <c>generateContent</c> (but refuse to draw). Empty means <see cref="DefaultOtherModels"/>,
+    /// <c>embedContent</c>, others <c>generateContent</c> (they answer text-output calls and refuse to draw). Empty means <see cref="DefaultOtherModels"/>,
     /// unless <see cref="ListOtherModels"/> is off.</summary>
     public List<string> OtherModels { get; set; } = [];
 
     /// <summary>False lists <see cref="Models"/> only.</summary>
     public bool ListOtherModels { get; set; } = true;
 
-    public static readonly IReadOnlyList<string> DefaultOtherModels = ["gemini-2.5-flash", "imagen-4.0-generate-001", "gemini-embedding-001"];
+    public static readonly IReadOnlyList<string> DefaultOtherModels = [GeminiOptions.DefaultAnalysisModel, "imagen-4.0-generate-001", "gemini-embedding-001"];
 
     /// <summary>models.list's page size when the caller names none (Google's is 50).</summary>
     [Range(1, 1000)]

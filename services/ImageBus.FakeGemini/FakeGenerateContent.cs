@@ -60,13 +60,23 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
             return GoogleErrors.QuotaExceeded(exceeded.Window, model, exceeded.Limit, exceeded.RetryDelay);
         }
 
-        if ((script.ErrorStatus ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
+        var textOnly = WantsTextOnly(request);
+        if ((script.ErrorStatus ?? (textOnly ? script.TextErrorStatus : null) ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
         {
             return GoogleErrors.Scripted(status, http.Response);
         }
 
+        // IMAGE_SAFETY is about pictures: a text call with [fake:safety] is answered; a blocked prompt is blocked either way.
+        if (textOnly && !script.Blocked)
+        {
+            var analysis = Analysis(prompt, parts);
+            var textUsage = new GeminiUsage(Words(prompt), Words(analysis), Words(prompt) + Words(analysis));
+            return TypedResults.Ok(new GenerateContentResponse(
+                [new Candidate(new Content([new Part(Text: analysis)], "model"), "STOP", 0)], UsageMetadata: textUsage, ModelVersion: model));
+        }
+
         // Roughly Gemini's counts: a token a word, and the model's published output tokens per image.
-        var promptTokens = prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var promptTokens = Words(prompt);
         var imageTokens = rules.OutputTokensFor(imageConfig?.ImageSize) ?? UnpublishedOutputTokens;
         var usage = new GeminiUsage(promptTokens, imageTokens, promptTokens + imageTokens);
         if (script.Blocked)
@@ -81,15 +91,30 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
                 UsageMetadata: usage, ModelVersion: model));
         }
 
-        var wantsImage = request.GenerationConfig?.ResponseModalities is not { } modalities
-                         || modalities.Contains("IMAGE", StringComparer.OrdinalIgnoreCase);
-        var answer = script.NoImage || !wantsImage
+        var answer = script.NoImage
             ? new Part(Text: "Here is a description of the picture instead of the picture.")
             : new Part(InlineData: new InlineData("image/png",
                 script.Corrupt ? FakePng.Corrupt() : FakePng.Paint(width, height, Seed(parts))));
         return TypedResults.Ok(new GenerateContentResponse(
             [new Candidate(new Content([answer], "model"), "STOP", 0)], UsageMetadata: usage, ModelVersion: model));
     }
+
+    /// <summary>Whether the request asks for text alone (<c>responseModalities</c> without IMAGE): an analysis, not a picture.</summary>
+    internal static bool WantsTextOnly(GenerateContentRequest request) =>
+        request.GenerationConfig?.ResponseModalities is { } modalities && !modalities.Contains("IMAGE", StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The text answer: deterministic, naming a hash of everything sent (so another image is another analysis) and
+    /// repeating the prompt without its markers, so a test can find the analysis in the generation prompt that follows.</summary>
+    private static string Analysis(string prompt, IEnumerable<Part> parts)
+    {
+        var images = parts.Count(p => p.InlineData is not null);
+        var asked = string.Join(' ', FakeGeminiMarkers.Strip(prompt).Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+        return $"Fake analysis {Convert.ToHexString(Seed(parts))[..12]} of {images} image(s): it shows what was asked: "
+               + (asked.Length > 200 ? asked[..200] : asked);
+    }
+
+    // Roughly Gemini's counts: a token a word.
+    private static int Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
 
     /// <summary>Long edge from imageSize (512, 1K = 1024, 2K = 2048, 4K = 4096), short edge from aspectRatio; the
     /// config is already known to be one the model accepts.</summary>

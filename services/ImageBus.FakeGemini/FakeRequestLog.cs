@@ -26,7 +26,8 @@ public sealed record FakeInlineData(string MimeType, int Length, string Sha256);
 public sealed class FakeRequests
 {
     public const int Capacity = 10_000;
-    public const int PromptLength = 256;
+    // Long enough for a staged item's generation prompt, which carries the analysis text.
+    public const int PromptLength = 4096;
 
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
 

@@ -26,7 +26,7 @@ internal sealed class GeminiClient(
     private const int ModelsPageSize = 1000;
     private const int MaxModelPages = 100;
 
-    // Finish reasons that mean "done" rather than "refused"; with no image they read as NO_IMAGE.
+    // Finish reasons that mean "done" rather than "refused"; with no image (or no text) they read as NO_IMAGE (NO_TEXT).
     private static readonly HashSet<string> PlainFinishReasons =
         ["STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED", GeminiErrorCodes.NoImage];
 
@@ -44,12 +44,18 @@ internal sealed class GeminiClient(
         {
             Content = JsonContent.Create(ToWire(request), GeminiJsonContext.Default.GenerateContentRequest),
         };
+        return ReadImage(await GenerateContentAsync(message, GeminiCallKind.Image, model, ct), model);
+    }
+
+    /// <summary>One generateContent call on the request budget of its kind and model.</summary>
+    private async Task<GenerateContentResponse> GenerateContentAsync(
+        HttpRequestMessage message, GeminiCallKind kind, string model, CancellationToken ct, TimeSpan? callTimeout = null)
+    {
         // Before the call's own deadline starts: waiting for the budget is not Gemini being slow.
-        await rateLimiter.WaitForPermitAsync(GeminiCallKind.Image, model, ct);
-        GenerateContentResponse response;
+        await rateLimiter.WaitForPermitAsync(kind, model, ct);
         try
         {
-            response = await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct);
+            return await SendAsync(message, GeminiJsonContext.Default.GenerateContentResponse, ct, callTimeout);
         }
         catch (GeminiException ex) when (ex is { HttpStatus: 429, RetryAfter: { } delay } && GeminiQuotas.IsPerMinute(ex.QuotaId))
         {
@@ -57,8 +63,18 @@ internal sealed class GeminiClient(
             await rateLimiter.PauseAsync(model, delay, ct);
             throw;
         }
+    }
 
-        return ReadImage(response, model);
+    public async Task<GeminiText> GenerateTextAsync(GeminiTextRequest request, CancellationToken ct)
+    {
+        List<Part> parts = [new Part(Text: request.Prompt), new Part(InlineData: new InlineData(request.ImageMimeType, request.Image))];
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiVersion}/models/{Uri.EscapeDataString(request.Model)}:generateContent")
+        {
+            Content = JsonContent.Create(
+                new GenerateContentRequest([new Content(parts, "user")], new GenerationConfig(["TEXT"])),
+                GeminiJsonContext.Default.GenerateContentRequest),
+        };
+        return ReadText(await GenerateContentAsync(message, GeminiCallKind.Text, request.Model, ct, request.CallTimeout), request.Model);
     }
 
     public async Task<GeminiModel> GetModelAsync(string model, CancellationToken ct)
@@ -122,29 +138,51 @@ internal sealed class GeminiClient(
             return new GeminiImage(image.Data, image.MimeType, response.ModelVersion ?? "", response.UsageMetadata, model);
         }
 
-        if (response.PromptFeedback?.BlockReason is { Length: > 0 } blockReason)
-        {
-            throw new GeminiException(blockReason, $"Gemini blocked the prompt: {blockReason}.", isTransient: false, httpStatus: 200);
-        }
-
-        var refusal = candidates.Select(c => c.FinishReason).FirstOrDefault(r => r is not null && !PlainFinishReasons.Contains(r));
-        if (refusal is not null)
-        {
-            throw new GeminiException(refusal, $"Gemini returned no image: finish reason {refusal}.", isTransient: false, httpStatus: 200);
-        }
-
+        ThrowIfRefused(response, "image");
         // Models sometimes answer in text only; another try often draws, a third rarely does.
         throw new GeminiException(GeminiErrorCodes.NoImage, "Gemini answered without an image.",
             isTransient: true, httpStatus: 200, maxRetries: 1);
     }
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage message, JsonTypeInfo<T> responseType, CancellationToken ct)
+    private static GeminiText ReadText(GenerateContentResponse response, string model)
+    {
+        var text = string.Concat((response.Candidates ?? [])
+            .SelectMany(c => c.Content?.Parts ?? [])
+            .Where(p => p.Thought != true && !string.IsNullOrEmpty(p.Text))
+            .Select(p => p.Text)).Trim();
+        if (text.Length > 0)
+        {
+            return new GeminiText(text, response.ModelVersion ?? "", response.UsageMetadata, model);
+        }
+
+        ThrowIfRefused(response, "text");
+        throw new GeminiException(GeminiErrorCodes.NoText, "Gemini answered without text.", isTransient: true, httpStatus: 200, maxRetries: 1);
+    }
+
+    /// <summary>A blocked prompt or a refusing finish reason (a safety block), which no retry changes.</summary>
+    private static void ThrowIfRefused(GenerateContentResponse response, string wanted)
+    {
+        if (response.PromptFeedback?.BlockReason is { Length: > 0 } blockReason)
+        {
+            throw new GeminiException(blockReason, $"Gemini blocked the prompt: {blockReason}.", isTransient: false, httpStatus: 200);
+        }
+
+        var refusal = (response.Candidates ?? []).Select(c => c.FinishReason).FirstOrDefault(r => r is not null && !PlainFinishReasons.Contains(r));
+        if (refusal is not null)
+        {
+            throw new GeminiException(refusal, $"Gemini returned no {wanted}: finish reason {refusal}.", isTransient: false, httpStatus: 200);
+        }
+    }
+
+    /// <param name="callTimeout">The call's own deadline; <see cref="GeminiOptions.CallTimeout"/> when null.</param>
+    private async Task<T> SendAsync<T>(HttpRequestMessage message, JsonTypeInfo<T> responseType, CancellationToken ct, TimeSpan? callTimeout = null)
     {
         message.Headers.Add(ApiKeyHeader, _options.ApiKey);
 
         // Our own deadline, so a server that accepts and never answers cannot hold the caller.
+        var timeout = callTimeout ?? _options.CallTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(_options.CallTimeout);
+        deadline.CancelAfter(timeout);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -164,7 +202,7 @@ internal sealed class GeminiClient(
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new GeminiException(GeminiErrorCodes.Timeout,
-                $"Gemini did not answer within {_options.CallTimeout.TotalSeconds:0.###} s.", isTransient: true, innerException: ex);
+                $"Gemini did not answer within {timeout.TotalSeconds:0.###} s.", isTransient: true, innerException: ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {

@@ -91,6 +91,9 @@ public static class GeminiErrorCodes
     /// <summary>HTTP 200 without an image and without a block reason.</summary>
     public const string NoImage = "NO_IMAGE";
 
+    /// <summary>HTTP 200 to a text-output call without text and without a block reason.</summary>
+    public const string NoText = "NO_TEXT";
+
     /// <summary>HTTP 200 whose body is not Gemini's JSON.</summary>
     public const string BadResponse = "BAD_RESPONSE";
 

@@ -16,6 +16,20 @@ public sealed record GeminiImageRequest(
     string? SourceMimeType = null,
     string? Model = null);
 
+/// <summary>A text-output call about an image: the prompt and the image as <c>inlineData</c>, answered in text
+/// (<c>responseModalities</c> TEXT).</summary>
+/// <param name="Model">A text model, e.g. <see cref="GeminiOptions.AnalysisModel"/>.</param>
+/// <param name="CallTimeout">This call's own deadline; <see cref="GeminiOptions.CallTimeout"/> when null.</param>
+public sealed record GeminiTextRequest(string Prompt, byte[] Image, string ImageMimeType, string Model, TimeSpan? CallTimeout = null);
+
+/// <summary>Gemini's text answer (its text parts, thoughts left out).</summary>
+/// <param name="Model">The model id the request was sent to: the one prices are configured under.</param>
+public sealed record GeminiText(string Text, string ModelVersion, GeminiUsage? Usage, string Model);
+
+/// <summary>An analysis and how many calls it took.</summary>
+/// <param name="BilledCalls">Of <paramref name="Calls"/>, those Google bills.</param>
+public sealed record GeminiAnalysis(GeminiText Answer, int Calls, int BilledCalls);
+
 /// <summary>The image Gemini made, as the encoded bytes it sent.</summary>
 /// <param name="ModelVersion">The version Gemini says answered (may be more precise than <paramref name="Model"/>).</param>
 /// <param name="Model">The model id the request was sent to: the one prices are configured under.</param>

@@ -24,21 +24,57 @@ public sealed class GeminiImageGenerator(
             throw GeminiClient.NotAllowed(model).AfterCalls(0, 0);
         }
 
-        var attempt = new Attempt(client, request, model);
-        using var activity = GeminiTelemetry.Source.StartActivity("gemini generate image");
+        var (image, calls, billedCalls) = await CountedGeminiCalls.RunAsync(
+            retry.Pipeline, "gemini generate image", model, token => client.GenerateImageAsync(request, token), logger, ct);
+        return new GeminiGeneration(image, calls, billedCalls);
+    }
+}
+
+/// <summary>Analyses an image in text through <see cref="IGeminiClient.GenerateTextAsync"/> with
+/// <see cref="GeminiOptions.AnalysisModel"/>, each call within <see cref="GeminiOptions.AnalysisCallTimeout"/>, on
+/// <see cref="GeminiRetryPipeline.AnalysisPipeline"/> (up to <see cref="GeminiOptions.AnalysisMaxAttempts"/> calls).</summary>
+public sealed class GeminiImageAnalyzer(
+    IGeminiClient client,
+    IOptions<GeminiOptions> options,
+    GeminiRetryPipeline retry,
+    ILogger<GeminiImageAnalyzer> logger)
+{
+    /// <exception cref="GeminiException">The last failure, with <see cref="GeminiException.Calls"/> set to the calls made.</exception>
+    public async Task<GeminiAnalysis> AnalyseAsync(string prompt, byte[] image, string mimeType, CancellationToken ct)
+    {
+        var o = options.Value;
+        var request = new GeminiTextRequest(prompt, image, mimeType, o.AnalysisModel, o.AnalysisCallTimeout);
+        var (answer, calls, billedCalls) = await CountedGeminiCalls.RunAsync(
+            retry.AnalysisPipeline, "gemini analyse image", o.AnalysisModel, token => client.GenerateTextAsync(request, token), logger, ct);
+        return new GeminiAnalysis(answer, calls, billedCalls);
+    }
+}
+
+/// <summary>Runs one Gemini request on a retry pipeline, counting its calls and those Google bills (an HTTP 200 answer),
+/// as a span with the calls and as <see cref="GeminiTelemetry"/>'s call metric.</summary>
+internal static class CountedGeminiCalls
+{
+    /// <exception cref="GeminiException">The last failure, with <see cref="GeminiException.Calls"/> and
+    /// <see cref="GeminiException.BilledCalls"/> set.</exception>
+    public static async Task<(T Result, int Calls, int BilledCalls)> RunAsync<T>(
+        ResiliencePipeline pipeline, string activityName, string model, Func<CancellationToken, Task<T>> call, ILogger logger,
+        CancellationToken ct)
+    {
+        var attempt = new Attempt<T>(call, model);
+        using var activity = GeminiTelemetry.Source.StartActivity(activityName);
         activity?.SetTag("gen_ai.request.model", model);
         try
         {
-            var image = await retry.Pipeline.ExecuteAsync(
+            var result = await pipeline.ExecuteAsync(
                 static async (attempt, token) =>
                 {
                     attempt.Calls++;
                     try
                     {
-                        var image = await attempt.Client.GenerateImageAsync(attempt.Request, token);
+                        var result = await attempt.Call(token);
                         attempt.BilledCalls++;
                         GeminiTelemetry.Called(attempt.Model, "ok");
-                        return image;
+                        return result;
                     }
                     catch (GeminiException failure)
                     {
@@ -50,23 +86,22 @@ public sealed class GeminiImageGenerator(
                 attempt,
                 ct);
             activity?.SetTag("imagebus.gemini.calls", attempt.Calls);
-            return new GeminiGeneration(image, attempt.Calls, attempt.BilledCalls);
+            return (result, attempt.Calls, attempt.BilledCalls);
         }
         catch (GeminiException failure)
         {
             activity?.SetStatus(ActivityStatusCode.Error, failure.ErrorCode);
             activity?.SetTag("imagebus.gemini.calls", attempt.Calls);
-            logger.LogWarning("Gemini generation with {Model} failed with {ErrorCode} after {Calls} calls",
+            logger.LogWarning("Gemini request to {Model} failed with {ErrorCode} after {Calls} calls",
                 model, failure.ErrorCode, attempt.Calls);
             throw failure.AfterCalls(attempt.Calls, attempt.BilledCalls);
         }
     }
 
-    /// <summary>One generation's state inside the pipeline: what to send and how many calls it took.</summary>
-    private sealed class Attempt(IGeminiClient client, GeminiImageRequest request, string model)
+    /// <summary>One request's state inside the pipeline: what to call and how many calls it took.</summary>
+    private sealed class Attempt<T>(Func<CancellationToken, Task<T>> call, string model)
     {
-        public IGeminiClient Client { get; } = client;
-        public GeminiImageRequest Request { get; } = request;
+        public Func<CancellationToken, Task<T>> Call { get; } = call;
         public string Model { get; } = model;
         public int Calls { get; set; }
         public int BilledCalls { get; set; }
@@ -82,32 +117,40 @@ public sealed class GeminiRetryPipeline
     public GeminiRetryPipeline(IOptions<GeminiOptions> options, TimeProvider time, ILogger<GeminiRetryPipeline> logger)
     {
         var o = options.Value;
-        Pipeline = new ResiliencePipelineBuilder<GeminiImage> { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions<GeminiImage>
+        Pipeline = Build(o, o.MaxAttempts, time, logger);
+        AnalysisPipeline = Build(o, o.AnalysisMaxAttempts, time, logger);
+    }
+
+    /// <summary>Image calls: up to <see cref="GeminiOptions.MaxAttempts"/>.</summary>
+    public ResiliencePipeline Pipeline { get; }
+
+    /// <summary>Analysis (text) calls: up to <see cref="GeminiOptions.AnalysisMaxAttempts"/>.</summary>
+    public ResiliencePipeline AnalysisPipeline { get; }
+
+    private static ResiliencePipeline Build(GeminiOptions o, int maxAttempts, TimeProvider time, ILogger logger) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
             {
-                // Polly wants at least one retry; MaxAttempts = 1 is kept by ShouldRetry instead.
-                MaxRetryAttempts = Math.Max(1, o.MaxAttempts - 1),
+                // Polly wants at least one retry; maxAttempts = 1 is kept by ShouldRetry instead.
+                MaxRetryAttempts = Math.Max(1, maxAttempts - 1),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = o.BaseBackoff,
                 MaxDelay = o.MaxBackoff,
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is GeminiException failure && ShouldRetry(failure, args.AttemptNumber, o.MaxAttempts)),
+                    args.Outcome.Exception is GeminiException failure && ShouldRetry(failure, args.AttemptNumber, maxAttempts)),
                 // Polly's own backoff when the server named no wait (a null here).
                 DelayGenerator = args => ValueTask.FromResult(
                     args.Outcome.Exception is GeminiException failure ? ServerDelay(failure, o) : null),
                 OnRetry = args =>
                 {
                     logger.LogInformation("Gemini call {Call} of {MaxAttempts} failed with {ErrorCode}; retrying in {DelayMs} ms",
-                        args.AttemptNumber + 1, o.MaxAttempts, (args.Outcome.Exception as GeminiException)?.ErrorCode,
+                        args.AttemptNumber + 1, maxAttempts, (args.Outcome.Exception as GeminiException)?.ErrorCode,
                         (long)args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
             })
             .Build();
-    }
-
-    public ResiliencePipeline<GeminiImage> Pipeline { get; }
 
     /// <summary>Whether a failure after <paramref name="retries"/> retries (Polly's zero-based attempt number) earns
     /// another call.</summary>

@@ -3,12 +3,13 @@ using Microsoft.Extensions.Logging;
 namespace ImageBus.Gemini;
 
 /// <summary>Checks at start-up that the configured key works and that <see cref="GeminiOptions.Model"/> and every one of
-/// <see cref="GeminiOptions.AllowedModels"/> exist and generate content, so a typo or a retired model stops the service
+/// <see cref="GeminiOptions.AllowedModels"/>, and <see cref="GeminiOptions.AnalysisModel"/>, exist and generate content, so a typo or a retired model stops the service
 /// with one clear line instead of failing every job later.</summary>
 public static class GeminiModelCheck
 {
     private const string ModelSetting = $"{GeminiOptions.Section}:{nameof(GeminiOptions.Model)}";
     private const string AllowedSetting = $"{GeminiOptions.Section}:{nameof(GeminiOptions.AllowedModels)}";
+    private const string AnalysisSetting = $"{GeminiOptions.Section}:{nameof(GeminiOptions.AnalysisModel)}";
 
     /// <exception cref="GeminiConfigurationException">The key is rejected, or a model does not exist or cannot generate
     /// content; the message is one line naming each such model, its setting, and the image models the key can use.
@@ -16,9 +17,11 @@ public static class GeminiModelCheck
     public static async Task EnsureUsableAsync(IGeminiClient client, GeminiOptions options, ILogger logger, CancellationToken ct)
     {
         var problems = new List<(string Model, string Setting, string Reason)>();
-        foreach (var id in options.UsableModels)
+        // The analysis model too: a staged item's first call goes to it.
+        var models = options.UsableModels.Select(id => (Id: id, Setting: id == options.Model ? ModelSetting : AllowedSetting))
+            .Append((Id: options.AnalysisModel, Setting: AnalysisSetting));
+        foreach (var (id, setting) in models)
         {
-            var setting = id == options.Model ? ModelSetting : AllowedSetting;
             GeminiModel model;
             try
             {
@@ -53,12 +56,18 @@ public static class GeminiModelCheck
         if (problems.Count > 0)
         {
             var what = string.Join("; ", problems.Select(p => $"'{p.Model}' {p.Reason} ({p.Setting})"));
-            var settings = string.Join(" and ", problems.Select(p => p.Setting).Distinct());
-            throw new GeminiConfigurationException(
-                $"Gemini model {what} at {options.BaseUrl}: set {settings} from {await ImageModelsAsync(client, ct)}");
+            var imageSettings = problems.Select(p => p.Setting).Where(s => s != AnalysisSetting).Distinct().ToList();
+            List<string> advice = imageSettings.Count == 0 ? [] : [$"set {string.Join(" and ", imageSettings)} from {await ImageModelsAsync(client, ct)}"];
+            if (problems.Exists(p => p.Setting == AnalysisSetting))
+            {
+                advice.Add($"set {AnalysisSetting} to a text model this key can use");
+            }
+
+            throw new GeminiConfigurationException($"Gemini model {what} at {options.BaseUrl}: {string.Join("; ", advice)}");
         }
 
-        logger.LogInformation("Gemini models {Models} at {BaseUrl} are usable", options.UsableModels, options.BaseUrl);
+        logger.LogInformation("Gemini models {Models} and analysis model {AnalysisModel} at {BaseUrl} are usable",
+            options.UsableModels, options.AnalysisModel, options.BaseUrl);
     }
 
     /// <summary>"the image models this key can use: a, b" over every page of models.list, keeping image models that generate content.</summary>

@@ -47,8 +47,25 @@ public sealed class GeminiOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>The text model that analyses a staged item's source image (step 1, a text-output generateContent call),
+    /// checked at start-up like the image models. A current Gemini Flash text model by default.</summary>
+    [Required]
+    public string AnalysisModel { get; set; } = DefaultAnalysisModel;
+
+    /// <summary>Gemini 3.8 Flash, generally available since 2026-09-02 with no shutdown announced (Google's deprecations page).</summary>
+    public const string DefaultAnalysisModel = "gemini-3.8-flash";
+
+    /// <summary>Upper bound of one analysis call, body included: a text answer is quicker than an image.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
+    public TimeSpan AnalysisCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Analysis calls in total, the first included, on the same backoff as image calls.</summary>
+    [Range(1, 20)]
+    public int AnalysisMaxAttempts { get; set; } = 3;
+
     /// <summary>Price per model id (the <see cref="Model"/> form, e.g. <c>gemini-3-pro-image</c>), in US dollars,
-    /// for the cost estimate each generated image reports. A model missing here reports no cost.</summary>
+    /// for the cost estimate each generated image reports; the <see cref="AnalysisModel"/>'s per-token prices go here too. A model
+    /// missing here reports no cost.</summary>
     public Dictionary<string, GeminiPrice> Prices { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary><see cref="Model"/> and then <see cref="AllowedModels"/>, each once.</summary>

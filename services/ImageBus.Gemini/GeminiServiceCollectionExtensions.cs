@@ -11,8 +11,8 @@ public static class GeminiServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="GeminiOptions"/> (section <c>Gemini</c>, validated at start-up, key falling back
     /// to <c>GEMINI_API_KEY</c>, <see cref="GeminiOptions.AllowedModels"/> to the current image models),
-    /// <see cref="IGeminiClient"/> as a typed HttpClient, <see cref="GeminiImageGenerator"/> on
-    /// <see cref="GeminiRetryPipeline"/>, and <see cref="GeminiCostEstimator"/>. Register an
+    /// <see cref="IGeminiClient"/> as a typed HttpClient, <see cref="GeminiImageGenerator"/> and
+    /// <see cref="GeminiImageAnalyzer"/> on <see cref="GeminiRetryPipeline"/>, and <see cref="GeminiCostEstimator"/>. Register an
     /// <see cref="IGeminiRateLimiter"/> first to put calls on a budget; the retry waits run on the registered
     /// <see cref="TimeProvider"/> (<see cref="TimeProvider.System"/> unless one is registered).</summary>
     public static IServiceCollection AddGeminiClient(this IServiceCollection services, IConfiguration configuration)
@@ -40,6 +40,7 @@ public static class GeminiServiceCollectionExtensions
         services.TryAddSingleton<IGeminiRateLimiter, UnlimitedGeminiRate>();
         services.AddSingleton<GeminiCostEstimator>();
         services.AddTransient<GeminiImageGenerator>();
+        services.AddTransient<GeminiImageAnalyzer>();
         return services;
     }
 

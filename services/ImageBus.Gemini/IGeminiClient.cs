@@ -11,6 +11,10 @@ public interface IGeminiClient
     /// names a model outside <see cref="GeminiOptions.AllowedModels"/>.</exception>
     Task<GeminiImage> GenerateImageAsync(GeminiImageRequest request, CancellationToken ct);
 
+    /// <summary><c>POST v1beta/models/{model}:generateContent</c> with <c>responseModalities</c> TEXT and the image as
+    /// <c>inlineData</c>, returning the answer's text.</summary>
+    Task<GeminiText> GenerateTextAsync(GeminiTextRequest request, CancellationToken ct);
+
     /// <summary><c>GET v1beta/models/{model}</c>.</summary>
     Task<GeminiModel> GetModelAsync(string model, CancellationToken ct);
 

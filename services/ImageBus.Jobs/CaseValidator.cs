@@ -14,6 +14,9 @@ public sealed record ValidationError(string Field, string Message)
 /// can fix them in one go. Shared by the gateway (400) and the orchestrator (rejection event).</summary>
 public static class CaseValidator
 {
+    /// <summary>The problem of a staged item without a source image, on its <c>sourceImageUrl</c>.</summary>
+    public const string StagedSourceRequired = "is required for a staged item: give sourceImageUrl or sourceImageUpload (the image to analyse)";
+
     /// <param name="models">The Gemini model settings the workers call with: which models a job may ask for, and the
     /// default one.</param>
     public static IReadOnlyList<ValidationError> Validate(GenerateCaseImages command, JobOptions options, GeminiOptions models)
@@ -163,6 +166,11 @@ public static class CaseValidator
         if (item.SourceImageUrl is { } source && InputText.Check(errors, $"{path}.sourceImageUrl", source, InputText.MaxUrlLength) && !IsHttpUrl(source))
         {
             errors.Add(new($"{path}.sourceImageUrl", "must be an absolute http or https URL"));
+        }
+
+        if (item.Kind == ImageKinds.Staged && item.SourceImageUrl is null && item.SourceImageKey is null)
+        {
+            errors.Add(new($"{path}.sourceImageUrl", StagedSourceRequired));
         }
 
         if (item.SourceImageKey is not { } key)

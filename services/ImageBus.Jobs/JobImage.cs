@@ -29,6 +29,17 @@ public sealed class JobImage
     public int Height { get; set; }
 
     public string Status { get; set; } = ImageStatuses.Queued;
+
+    /// <summary>A staged image's step in its current attempt (<see cref="ImageSteps"/>; the last one reached once it ended),
+    /// null for other kinds.</summary>
+    public string? Step { get; set; }
+
+    /// <summary>A staged image's analysis of its source image in the current attempt, once step 1 finished.</summary>
+    public string? Analysis { get; set; }
+
+    /// <summary>The analysis calls of the current attempt that Google bills, as step 1 reported them: counted for an attempt
+    /// that ends without a worker's result (timed out, cancelled), whose step 2 never said.</summary>
+    public int AnalysisBilledCalls { get; set; }
     public int Attempt { get; set; }
     public string? Location { get; set; }
     public long? SizeBytes { get; set; }
@@ -59,7 +70,8 @@ public sealed class JobImage
         ErrorCode = errorCode;
         Error = error;
         UpdatedAt = at;
-        History.Add(new ImageAttempt(Attempt, status, Location, errorCode, error, at, billedCalls));
+        // A worker's result counts the analysis calls too; an attempt ended by the saga knows only step 1's.
+        History.Add(new ImageAttempt(Attempt, status, Location, errorCode, error, at, Math.Max(billedCalls, AnalysisBilledCalls)));
     }
 
     /// <summary>Billed Gemini calls over every attempt, from the history (never a running total): each attempt's outcome once,
@@ -82,7 +94,14 @@ public sealed class JobImage
         DispatchedAt = null;
         Dispatches = 0;
         UpdatedAt = at;
+        // A retry repeats both steps of a staged image: a new analysis of the source image, then a new image.
+        Step = FirstStep(Kind);
+        Analysis = null;
+        AnalysisBilledCalls = 0;
     }
+
+    /// <summary>The step an image of <paramref name="kind"/> starts in: analysing for a staged one, none for others.</summary>
+    public static string? FirstStep(string kind) => kind == ImageKinds.Staged ? ImageSteps.Analysing : null;
 
     /// <summary>The item as the workers get it: everything the case asked for this image.</summary>
     public CaseImageItem ToItem() => new(ItemId, Kind, Name, Description, Prompt, AspectRatio, SourceImageUrl, ImageSize, SourceImageKey);
@@ -91,7 +110,7 @@ public sealed class JobImage
         ItemId, Kind, Status, Attempt, Location,
         Status == ImageStatuses.Completed ? Width : null,
         Status == ImageStatuses.Completed ? Height : null,
-        ErrorCode, Error, Billed);
+        ErrorCode, Error, Billed, Step);
 }
 
 /// <summary>How one attempt of an image ended (or a result that came after it had ended), and the Gemini calls billed for it.</summary>

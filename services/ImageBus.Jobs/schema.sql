@@ -72,6 +72,10 @@ ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model text NULL;
 ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS rejected_reason text NULL;
 ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS rejected_at timestamptz NULL;
 ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS deadline_at timestamptz NULL;
+-- Staged items (vision → generation): the step of the current attempt, its analysis text, and step 1's billed calls.
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS step text NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS analysis text NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS analysis_billed_calls integer NOT NULL DEFAULT 0;
 
 -- Idempotency keys per tenant (IdempotencyKeys), kept for Jobs:IdempotencyKeyRetention: a repeat with the same body is
 -- the job it made, another body is refused. The primary key is what makes two concurrent repeats one job. A key

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using ImageBus.Contracts;
 using ImageBus.Testing;
@@ -62,50 +61,5 @@ public sealed class JobEventStreamTests(ClusterFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    /// <summary>Reads the stream until the server ends it, as an EventSource would parse it.</summary>
-    async Task<List<StreamedEvent>> ReadStreamAsync(Guid jobId, string? lastEventId)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{jobId}/events");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        using var response = await cluster.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        response.EnsureSuccessStatusCode();
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
-        var events = new List<StreamedEvent>();
-        string? id = null, type = null, data = null;
-        while (await reader.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (data is not null)
-                {
-                    events.Add(new StreamedEvent(id!, type!, data));
-                }
-
-                (id, type, data) = (null, null, null);
-            }
-            else if (line.StartsWith("id: ", StringComparison.Ordinal))
-            {
-                id = line[4..];
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                type = line[7..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line[6..];
-            }
-        }
-
-        return events;
-    }
-
-    sealed record StreamedEvent(string Id, string Type, string Data);
+    Task<List<StreamedEvent>> ReadStreamAsync(Guid jobId, string? lastEventId) => EventStream.ReadAsync(cluster.Gateway, jobId, lastEventId);
 }

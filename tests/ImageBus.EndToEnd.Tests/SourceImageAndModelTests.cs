@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ImageBus.Contracts;
@@ -212,15 +211,9 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         }
     }
 
-    /// <summary>The generateContent calls FakeGemini logged whose prompt contains <paramref name="tag"/>.</summary>
-    async Task<List<GeminiCall>> GeminiCallsAsync(string tag)
-    {
-        using var http = new HttpClient();
-        var log = await http.GetFromJsonAsync<List<GeminiCall>>($"{cluster.FakeGeminiUrl}/fake/requests", JsonSerializerOptions.Web);
-        return [.. log!.Where(c => c.Method == "POST" && c.Prompt.Contains(tag, StringComparison.Ordinal))];
-    }
+    Task<List<GeminiCall>> GeminiCallsAsync(string tag) => FakeGeminiLog.CallsAsync(cluster, tag);
 
-    static SentImage Sent(byte[] bytes, string mimeType) => new(mimeType, bytes.Length, Convert.ToHexString(SHA256.HashData(bytes)));
+    static SentImage Sent(byte[] bytes, string mimeType) => FakeGeminiLog.Sent(bytes, mimeType);
 
     static string? Status(JsonElement status) => status.GetProperty("status").GetString();
 
@@ -232,7 +225,7 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         return image.PngsaveBuffer();
     }
 
-    static byte[] Jpeg(int width, int height)
+    internal static byte[] Jpeg(int width, int height)
     {
         using var image = NetVips.Image.Black(width, height);
         return image.JpegsaveBuffer();
@@ -248,9 +241,4 @@ public sealed class SourceImageAndModelTests(ClusterFixture fixture) : IClassFix
         (patched[sof + 7], patched[sof + 8]) = ((byte)(width >> 8), (byte)width);
         return patched;
     }
-
-    /// <summary>One entry of FakeGemini's request log, as much as these tests read.</summary>
-    sealed record GeminiCall(string Method, string Model, string Prompt, IReadOnlyList<SentImage> InlineData);
-
-    sealed record SentImage(string MimeType, int Length, string Sha256);
 }

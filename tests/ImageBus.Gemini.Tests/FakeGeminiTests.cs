@@ -110,7 +110,7 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
 
         Assert.Equal(2, pages);
         Assert.Equal(
-            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-2.5-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
+            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-3.8-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
             seen);
     }
 
@@ -188,7 +188,7 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
     {
         using var http = Http();
 
-        using var text = await PostAsync(http, "v1beta/models/gemini-2.5-flash:generateContent", Request(null, null));
+        using var text = await PostAsync(http, "v1beta/models/gemini-3.8-flash:generateContent", Request(null, null));
         using var imagen = await PostAsync(http, "v1beta/models/imagen-4.0-generate-001:generateContent", Request(null, null));
 
         Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
@@ -269,7 +269,8 @@ public sealed class FakeGeminiTests(FakeGeminiFixture fake) : IClassFixture<Fake
 
         Assert.NotNull(logged);
         Assert.Equal(new FakeRequest("POST", $"/v1beta/models/{GeminiImageModels.Flash31}:generateContent", "v1beta",
-            GeminiImageModels.Flash31, "[fake:error=503]", 503, prompt, logged.InlineData), logged);
+            GeminiImageModels.Flash31, "[fake:error=503]", 503, prompt, logged.InlineData), logged with { ReceivedAt = null });
+        Assert.NotNull(logged.ReceivedAt);
         Assert.Empty(logged.InlineData);
     }
 

@@ -266,7 +266,7 @@ public sealed class GeminiClientTests(FakeGeminiFixture fake) : IClassFixture<Fa
         Assert.Equal("models/gemini-3-pro-image", model.Name);
         Assert.True(model.SupportsGenerateContent);
         Assert.Equal(
-            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-2.5-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
+            ["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image", "gemini-3.8-flash", "imagen-4.0-generate-001", "gemini-embedding-001"],
             models.Select(m => m.Id));
         Assert.Equal(["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-3.1-flash-lite-image"],
             models.Where(m => m.IsUsableImageModel).Select(m => m.Id));

@@ -26,7 +26,7 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
     {
         var ex = await Assert.ThrowsAsync<GeminiConfigurationException>(() => Check(("Gemini:Model", "gemini-9-imaginary")));
 
-        // Not gemini-2.5-flash (no images), imagen-4.0-generate-001 (no generateContent) nor the embedding model.
+        // Not gemini-3.8-flash (no images), imagen-4.0-generate-001 (no generateContent) nor the embedding model.
         Assert.Equal(
             $"Gemini model 'gemini-9-imaginary' does not exist (Gemini:Model) at {fake.BaseUrl}: set Gemini:Model from "
             + $"the image models this key can use: {ImageModels}",
@@ -45,6 +45,17 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
 
         Assert.EndsWith($"the image models this key can use: {ImageModels}", ex.Message, StringComparison.Ordinal);
         Assert.Equal(6, paged.Requests.All.Count(r => r.Path == "/v1beta/models"));
+    }
+
+    [Fact]
+    public async Task The_analysis_model_is_checked_and_named_by_its_setting()
+    {
+        var ex = await Assert.ThrowsAsync<GeminiConfigurationException>(() => Check(("Gemini:AnalysisModel", "gemini-9-text")));
+
+        Assert.Equal(
+            $"Gemini model 'gemini-9-text' does not exist (Gemini:AnalysisModel) at {fake.BaseUrl}: set Gemini:AnalysisModel to a text "
+            + "model this key can use",
+            ex.Message);
     }
 
     [Fact]
@@ -96,7 +107,7 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
     [Fact]
     public async Task A_model_that_cannot_generate_content_is_refused()
     {
-        var options = new GeminiOptions { Model = "text-embedding-004", BaseUrl = "https://gemini.example" };
+        var options = new GeminiOptions { Model = "text-embedding-004", AnalysisModel = "gemini-x", BaseUrl = "https://gemini.example" };
         var client = new StubClient(
             new GeminiModel("models/text-embedding-004", null, ["embedContent"]),
             [
@@ -165,7 +176,12 @@ public sealed class GeminiModelCheckTests(FakeGeminiFixture fake) : IClassFixtur
         public Task<GeminiImage> GenerateImageAsync(GeminiImageRequest request, CancellationToken ct) =>
             throw new NotSupportedException();
 
-        public Task<GeminiModel> GetModelAsync(string id, CancellationToken ct) => Task.FromResult(model);
+        public Task<GeminiText> GenerateTextAsync(GeminiTextRequest request, CancellationToken ct) =>
+            throw new NotSupportedException();
+
+        // A listed model as listed (the analysis model), any other as the one given.
+        public Task<GeminiModel> GetModelAsync(string id, CancellationToken ct) =>
+            Task.FromResult(models.FirstOrDefault(m => m.Id == id && m.Id != model.Id) ?? model);
 
         public Task<IReadOnlyList<GeminiModel>> ListModelsAsync(CancellationToken ct) => Task.FromResult(models);
     }

@@ -30,6 +30,23 @@ public sealed class GeminiRetryPipelineTests
     }
 
     [Fact]
+    public async Task The_analysis_has_its_own_attempts_and_counts_its_billed_calls()
+    {
+        // A 200 without text (billed) and then 503s (not billed): AnalysisMaxAttempts, not MaxAttempts, ends it.
+        var call = 0;
+        var client = new ScriptedClient(() => ++call == 1
+            ? new GeminiException(GeminiErrorCodes.NoText, "x", true, 200, maxRetries: 5)
+            : new GeminiException("UNAVAILABLE", "x", true, 503));
+        var options = Options.Create(new GeminiOptions { ApiKey = "k", MaxAttempts = 5, AnalysisMaxAttempts = 2 });
+        var analyzer = new GeminiImageAnalyzer(client, options,
+            new GeminiRetryPipeline(options, _clock, NullLogger<GeminiRetryPipeline>.Instance), NullLogger<GeminiImageAnalyzer>.Instance);
+
+        var ex = await Assert.ThrowsAsync<GeminiException>(() => _clock.RunAsync(analyzer.AnalyseAsync("p", [1], "image/png", default)));
+
+        Assert.Equal((2, 2, 1, "UNAVAILABLE"), (client.Calls, ex.Calls, ex.BilledCalls, ex.ErrorCode));
+    }
+
+    [Fact]
     public async Task A_success_after_failures_reports_every_call()
     {
         var failures = 2;
@@ -87,6 +104,14 @@ public sealed class GeminiRetryPipelineTests
             return next() is { } failure
                 ? Task.FromException<GeminiImage>(failure)
                 : Task.FromResult(new GeminiImage([1], "image/png", "v", null, "m"));
+        }
+
+        public Task<GeminiText> GenerateTextAsync(GeminiTextRequest request, CancellationToken ct)
+        {
+            Calls++;
+            return next() is { } failure
+                ? Task.FromException<GeminiText>(failure)
+                : Task.FromResult(new GeminiText("an analysis", "v", null, request.Model));
         }
 
         public Task<GeminiModel> GetModelAsync(string model, CancellationToken ct) => throw new NotSupportedException();

@@ -131,7 +131,8 @@ public static class ChaosScenarios
     static async Task<ChaosRow> ManyCasesAsync(int cases)
     {
         await using var run = await ChaosRun.StartAsync(latencyMs: 200);
-        return await run.CasesAsync($"{cases} cases submitted at once", cases);
+        // Each of its own tenant, as a burst from many apps: one tenant's cases queue behind its generating limit.
+        return await run.CasesAsync($"{cases} cases submitted at once ({cases} tenants)", cases, tenantPerCase: true);
     }
 
     /// <summary>Five concurrent repeats of one idempotency key (one job, the others 200 with it) and a key reused with
@@ -210,16 +211,19 @@ public static class ChaosScenarios
 
         /// <summary>Submits the sample case <paramref name="cases"/> times (each with a trace of its own and the receiver as
         /// its webhook), runs the disruption alongside, and counts.</summary>
-        public async Task<ChaosRow> CasesAsync(string name, int cases, Func<Task>? disrupt = null, (string Marker, int Items)? marker = null)
+        public async Task<ChaosRow> CasesAsync(string name, int cases, Func<Task>? disrupt = null, (string Marker, int Items)? marker = null,
+            bool tenantPerCase = false)
         {
+            var tenants = Enumerable.Range(0, cases).Select(i => tenantPerCase ? $"{Tenant}-{i:000}" : Tenant).ToList();
+            var clients = await Task.WhenAll(tenants.Distinct().Select(async t => (t, await Pipeline.Cluster.ClientForTenantAsync(t))));
+            var clientOf = clients.ToDictionary(c => c.t, c => c.Item2);
             var clock = Stopwatch.StartNew();
             started = DateTimeOffset.UtcNow;
-            var client = await Pipeline.Cluster.ClientForTenantAsync(Tenant);
             var disruption = Task.CompletedTask;
             var submitted = new List<(Guid, JsonObject)>();
             for (var i = 0; i < cases; i++)
             {
-                var body = Pipeline.SampleCase(Tenant, 256);
+                var body = Pipeline.SampleCase(tenants[i], 256);
                 body["webhookUrl"] = Receiver.Url;
                 body["deadlineSeconds"] = DeadlineSeconds;
                 if (marker is { } m)
@@ -233,7 +237,7 @@ public static class ChaosScenarios
                 var trace = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(body) };
                 request.Headers.Add("traceparent", $"00-{trace}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01");
-                using var response = await client.SendAsync(request);
+                using var response = await clientOf[tenants[i]].SendAsync(request);
                 var job = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetGuid();
                 traces[job] = trace;
                 submitted.Add((job, body));

@@ -30,6 +30,10 @@ public sealed class WorkerFixture : IAsyncLifetime
     public const decimal Pro3PricePerImage = 0.13m;
     public const int SourceImageMaxBytes = 4096;
 
+    /// <summary>The analysis model's prices here, per million tokens (a staged item's step 1).</summary>
+    public const decimal AnalysisInputPerMillion = 1000m;
+    public const decimal AnalysisOutputPerMillion = 2000m;
+
     /// <summary>8x8 PNGs, one red and one blue.</summary>
     public static readonly byte[] RedPng = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4ISeHFTEMLQkAkL9BAbKfPiIAAAAASUVORK5CYII=");
@@ -85,6 +89,10 @@ public sealed class WorkerFixture : IAsyncLifetime
             ["Gemini:MaxBackoff"] = "00:00:00",
             [$"Gemini:Prices:{Model}:PerImage"] = PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [$"Gemini:Prices:{GeminiImageModels.Pro3}:PerImage"] = Pro3PricePerImage.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"Gemini:Prices:{GeminiOptions.DefaultAnalysisModel}:InputPerMillionTokens"] =
+                AnalysisInputPerMillion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"Gemini:Prices:{GeminiOptions.DefaultAnalysisModel}:OutputPerMillionTokens"] =
+                AnalysisOutputPerMillion.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage:Root"] = StorageRoot,
             ["OutboundAddresses:AllowedHosts:0"] = "127.0.0.1/32",
             ["Worker:RequestsPerMinute"] = "100000",
@@ -101,6 +109,13 @@ public sealed class WorkerFixture : IAsyncLifetime
     public static GenerateImage Command(string prompt, string? sourceImageUrl = null, Guid? jobId = null) => new(
         jobId ?? Guid.NewGuid(), "tenant-a", "case-7",
         new CaseImageItem($"item-{Guid.NewGuid():N}", ImageKinds.Custom, "Poster", Prompt: prompt, AspectRatio: "16:9",
+            SourceImageUrl: sourceImageUrl),
+        512, 288, Attempt: 1);
+
+    /// <summary>A command for a staged 512x288 image (analysis, then generation) of a job of its own.</summary>
+    public static GenerateImage StagedCommand(string prompt, string? sourceImageUrl) => new(
+        Guid.NewGuid(), "tenant-a", "case-7",
+        new CaseImageItem($"item-{Guid.NewGuid():N}", ImageKinds.Staged, $"Harbour {Guid.NewGuid():N}", Prompt: prompt, AspectRatio: "16:9",
             SourceImageUrl: sourceImageUrl),
         512, 288, Attempt: 1);
 

@@ -59,11 +59,15 @@ public sealed record JobStatusResponse(
     JobBilling Billing,
     IReadOnlyList<ImageStatusResponse> Images);
 
+/// <param name="Step">A staged image's step (<c>analysing</c>, <c>generating</c>; the last one reached once it ended), null for other kinds.</param>
+/// <param name="Analysis">A staged image's analysis of its source image in the current attempt, once step 1 finished.</param>
 public sealed record ImageStatusResponse(
     string ItemId,
     string Kind,
     string Name,
     string Status,
+    string? Step,
+    string? Analysis,
     int Attempt,
     int Width,
     int Height,

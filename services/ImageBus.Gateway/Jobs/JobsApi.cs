@@ -105,7 +105,11 @@ public static class JobsApi
             // A null item stays null, for the validator to report.
             [.. items.Select(item => item?.ToCaseItem(uploads.KeyOf(item))!)],
             request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
-        var errors = CaseValidator.Validate(command, submission.Options.Value, submission.Models.Value).Concat(uploads.Errors).ToList();
+        // A staged item whose named upload failed its checks has that problem on its sourceImageUpload; "needs a source" would repeat it.
+        var namingUploads = items.Select((item, i) => item?.SourceImageUpload is null ? null : $"items[{i}].sourceImageUrl").OfType<string>().ToHashSet();
+        var errors = CaseValidator.Validate(command, submission.Options.Value, submission.Models.Value)
+            .Where(e => !(e.Message == CaseValidator.StagedSourceRequired && namingUploads.Contains(e.Field)))
+            .Concat(uploads.Errors).ToList();
         errors.AddRange(await WebhookUrlErrorsAsync(command.WebhookUrl, errors, submission.Guard, cancellationToken));
         if (errors.Count > 0)
         {
@@ -302,7 +306,7 @@ public static class JobsApi
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
         job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens, job.Billing,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
-            i.ItemId, i.Kind, i.Name, i.Status, i.Attempt, i.Width, i.Height,
+            i.ItemId, i.Kind, i.Name, i.Status, i.Step, i.Analysis, i.Attempt, i.Width, i.Height,
             i.Status == ImageStatuses.Completed ? urls.For(job.CorrelationId, i.ItemId) : null,
             i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd, i.Billed, i.BilledCalls,
             i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At, h.BilledCalls)).ToList())).ToList());

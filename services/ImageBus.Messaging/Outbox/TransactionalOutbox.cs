@@ -4,6 +4,7 @@ using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
 using MassTransit.Transports;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ImageBus.Messaging.Outbox;
@@ -13,15 +14,16 @@ namespace ImageBus.Messaging.Outbox;
 /// <c>scheduled_messages</c> that are due at once, so they exist exactly when the changes that caused them commit.
 /// MassTransit's own outbox endpoints (<see cref="OutboxSendEndpointProvider"/>, <see cref="OutboxPublishEndpointProvider"/>)
 /// build each send context (pipes, headers, publish address) and hand it here instead of to the broker.
-/// After the commit, <see cref="DispatchAsync"/> sends them at once; whatever it cannot send (a crash, the broker down)
-/// any instance's <see cref="ScheduledMessageDispatcher"/> sends later.
+/// After the commit, <see cref="DispatchAsync"/> sends them at once from memory and deletes their rows in one statement;
+/// the rows are due only <see cref="ScheduledMessageDispatcherOptions.OutboxHandOver"/> later, so whatever it cannot send
+/// (a crash, the broker down) any instance's <see cref="ScheduledMessageDispatcher"/> sends then, and nothing else does.
 /// </summary>
 public sealed class TransactionalOutbox : OutboxSendContext
 {
     readonly NpgsqlTransaction transaction;
     readonly TransactionalOutboxes owner;
     readonly List<StoredScheduledMessage> pending = [];
-    readonly List<Guid> written = [];
+    readonly List<StoredScheduledMessage> written = [];
 
     internal TransactionalOutbox(NpgsqlTransaction transaction, TransactionalOutboxes owner)
     {
@@ -41,7 +43,7 @@ public sealed class TransactionalOutbox : OutboxSendContext
         where T : class
     {
         var destination = context.DestinationAddress ?? throw new InvalidOperationException("an outbox message needs a destination");
-        pending.Add(StoredScheduledMessage.Of(context, NewId.NextGuid(), destination, DateTimeOffset.UtcNow));
+        pending.Add(StoredScheduledMessage.Of(context, NewId.NextGuid(), destination, DateTimeOffset.UtcNow + owner.HandOver));
         return Task.CompletedTask;
     }
 
@@ -49,12 +51,12 @@ public sealed class TransactionalOutbox : OutboxSendContext
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         await owner.Store.SaveAsync(pending, transaction, cancellationToken);
-        written.AddRange(pending.Select(m => m.TokenId));
+        written.AddRange(pending);
         pending.Clear();
     }
 
-    /// <summary>After the commit: sends this transaction's messages now. Never throws: a message not sent stays
-    /// in the table for the dispatchers.</summary>
+    /// <summary>After the commit: sends this transaction's messages now. Never throws: a message not sent, or whose row
+    /// could not be deleted, stays in the table for the dispatchers (sent again then: at-least-once, receivers are idempotent).</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
     {
         if (written.Count == 0)
@@ -64,7 +66,12 @@ public sealed class TransactionalOutbox : OutboxSendContext
 
         try
         {
-            await owner.Store.DispatchDueAsync(written.Count, owner.Sender.TrySendAsync, cancellationToken, written);
+            var outcomes = await Task.WhenAll(written.Select(message => owner.Sender.TrySendAsync(message, cancellationToken)));
+            var sent = written.Where((_, index) => outcomes[index]).Select(message => message.TokenId).ToList();
+            if (sent.Count > 0)
+            {
+                await owner.Store.DeleteAsync(sent, cancellationToken);
+            }
         }
         catch (Exception exception)
         {
@@ -78,8 +85,11 @@ public sealed class TransactionalOutbox : OutboxSendContext
 
 /// <summary>Opens a <see cref="TransactionalOutbox"/> on a transaction; one per process.</summary>
 public sealed class TransactionalOutboxes(
-    ScheduledMessageStore store, StoredMessageSender sender, IBus bus, IServiceProvider services, ILogger<TransactionalOutbox> logger)
+    ScheduledMessageStore store, StoredMessageSender sender, IBus bus, IServiceProvider services, IOptions<ScheduledMessageDispatcherOptions> options,
+    ILogger<TransactionalOutbox> logger)
 {
+    internal TimeSpan HandOver => options.Value.OutboxHandOver;
+
     internal ScheduledMessageStore Store => store;
     internal StoredMessageSender Sender => sender;
     internal IBus Bus => bus;

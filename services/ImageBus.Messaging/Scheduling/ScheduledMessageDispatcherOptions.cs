@@ -19,6 +19,12 @@ public sealed class ScheduledMessageDispatcherOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a message a transaction committed into the outbox is left to the process that committed it, which
+    /// sends it from memory right after the commit; only a message still there after this (that process crashed, or the
+    /// broker was down) is sent by the dispatchers. Longer than <see cref="SendTimeout"/>, so the two never both send.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan OutboxHandOver { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The longest wait after failures (database or broker down); waits double up to it from <see cref="PollInterval"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(15);

@@ -105,22 +105,28 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    /// <summary>Removes rows that were sent, in one statement.</summary>
+    public async Task DeleteAsync(IReadOnlyCollection<Guid> tokenIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var delete = new NpgsqlCommand("DELETE FROM scheduled_messages WHERE token_id = ANY(@tokens)", connection);
+        delete.Parameters.AddWithValue("tokens", tokenIds.ToArray());
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>
     /// Claims up to <paramref name="batchSize"/> due rows that no other dispatcher holds
     /// (<c>FOR UPDATE SKIP LOCKED</c>), hands each to <paramref name="trySend"/>, deletes the ones it sent
     /// and commits. A row whose send failed is released for a later pass. The send happens before the commit:
     /// a crash between the two sends that row again later (at-least-once; receivers are idempotent), but
     /// while a dispatcher lives its lock keeps every other one away from the row.
-    /// With <paramref name="only"/>, just those rows (the outbox sending what its transaction just committed,
-    /// at once, without waiting for a poll); rows another dispatcher holds are left to it.
     /// </summary>
     public async Task<DispatchPass> DispatchDueAsync(
-        int batchSize, Func<StoredScheduledMessage, CancellationToken, Task<bool>> trySend, CancellationToken cancellationToken,
-        IReadOnlyCollection<Guid>? only = null)
+        int batchSize, Func<StoredScheduledMessage, CancellationToken, Task<bool>> trySend, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var due = await ClaimDueAsync(connection, transaction, batchSize, only, cancellationToken);
+        var due = await ClaimDueAsync(connection, transaction, batchSize, cancellationToken);
         if (due.Count == 0)
         {
             return new DispatchPass(0, 0);
@@ -149,20 +155,18 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
     }
 
     static async Task<List<StoredScheduledMessage>> ClaimDueAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int batchSize, IReadOnlyCollection<Guid>? only,
-        CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int batchSize, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
             SELECT token_id, destination, due_at, message_id, correlation_id, conversation_id, message_types, content_type, body
             FROM scheduled_messages
-            WHERE due_at <= now() AND (@only IS NULL OR token_id = ANY(@only))
+            WHERE due_at <= now()
             ORDER BY due_at, created_at
             LIMIT @batch_size
             FOR UPDATE SKIP LOCKED
             """, connection, transaction);
         command.Parameters.AddWithValue("batch_size", batchSize);
-        command.Parameters.Add(new NpgsqlParameter<Guid[]?>("only", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = only?.ToArray() });
         var due = new List<StoredScheduledMessage>(batchSize);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

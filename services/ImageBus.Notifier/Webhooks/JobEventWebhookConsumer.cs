@@ -10,6 +10,7 @@ public sealed class JobEventWebhookConsumer(JobEventRecorder recorder, ILogger<J
     IConsumer<JobAccepted>,
     IConsumer<JobStarted>,
     IConsumer<JobProgressed>,
+    IConsumer<JobImageStepCompleted>,
     IConsumer<JobCompleted>,
     IConsumer<JobPartiallyCompleted>,
     IConsumer<JobFailed>,
@@ -21,6 +22,8 @@ public sealed class JobEventWebhookConsumer(JobEventRecorder recorder, ILogger<J
     public Task Consume(ConsumeContext<JobStarted> context) => Record(context);
 
     public Task Consume(ConsumeContext<JobProgressed> context) => Record(context);
+
+    public Task Consume(ConsumeContext<JobImageStepCompleted> context) => Record(context);
 
     public Task Consume(ConsumeContext<JobCompleted> context) => Record(context);
 

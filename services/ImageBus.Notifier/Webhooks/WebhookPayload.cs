@@ -6,7 +6,7 @@ using ImageBus.Webhooks;
 
 namespace ImageBus.Notifier.Webhooks;
 
-/// <summary>What a subscriber receives: <c>{type, timestamp, data}</c>. The same JSON is the event
+/// <summary>What a subscriber receives: <c>{type, timestamp, data}</c> (<c>data.analysis</c> with <c>image.step_completed</c>). The same JSON is the event
 /// stream's <c>data:</c> line.</summary>
 public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, WebhookData Data)
 {
@@ -21,6 +21,7 @@ public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, Webho
         data = jobEvent switch
         {
             JobProgressed progressed => data with { Image = Image(progressed.Image) },
+            JobImageStepCompleted step => data with { Image = Image(step.Image), Analysis = step.Analysis },
             JobCompleted completed => data with { Images = completed.Images.Select(Image).ToList() },
             JobPartiallyCompleted partial => data with { Images = partial.Images.Select(Image).ToList() },
             JobFailed failed => data with { Images = failed.Images.Select(Image).ToList(), Reason = failed.Reason },
@@ -46,7 +47,8 @@ public sealed record WebhookData(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookImage? Image = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WebhookImage>? Images = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? RetriedItemIds = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? RetriedItemIds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Analysis = null);
 
 /// <summary>One image's result, with the signed gateway URL it can be fetched from once completed.</summary>
 public sealed record WebhookImage(
@@ -59,12 +61,13 @@ public sealed record WebhookImage(
     int? Height,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ErrorCode,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Billed)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Billed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Step = null)
 {
     public static WebhookImage For(Guid jobId, ImageResult result, string gatewayBaseUrl, ImageUrls urls) => new(
         result.ItemId, result.Kind, result.Status, result.Attempt,
         result.Status == ImageStatuses.Completed
             ? gatewayBaseUrl.TrimEnd('/') + urls.For(jobId, result.ItemId)
             : null,
-        result.Width, result.Height, result.ErrorCode, result.Error, result.Billed);
+        result.Width, result.Height, result.ErrorCode, result.Error, result.Billed, result.Step);
 }

@@ -27,6 +27,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         Event(() => UnstartedJobExpired, e => e.CorrelateById(context => context.Message.JobId));
         CorrelateToExistingJob(() => ImageGenerated, m => m.JobId);
         CorrelateToExistingJob(() => ImageFailed, m => m.JobId);
+        CorrelateToExistingJob(() => ImageStepDone, m => m.JobId);
         CorrelateToExistingJob(() => ImageFaulted, m => m.Message.JobId);
         CorrelateToExistingJob(() => SlotGranted, m => m.JobId);
         CorrelateToExistingJob(() => RetryRequested, m => m.JobId);
@@ -69,15 +70,24 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                 .Schedule(ImageCheck, context => new ImageDeadlineCheck(context.Saga.CorrelationId)));
 
         During(Generating,
+            // A staged image's step is reported before its result even when the result is applied first.
             When(ImageGenerated)
+                .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
+                    context.Message.Analysis, billedCalls: 0)))
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordSuccess(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             When(ImageFailed)
+                .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
+                    context.Message.Analysis, billedCalls: 0)))
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFailure(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
             When(ImageFaulted)
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFault(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
+            // Step 1 of a staged image: no image ends, so the job does not either; its deadlines keep running.
+            When(ImageStepDone)
+                .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
+                    context.Message.Analysis, context.Message.BilledCalls))),
             When(ImageCheck.Received)
                 .ThenAsync(jobs.CheckImages)
                 .IfElse(context => context.Saga.AllImagesFinished,
@@ -108,7 +118,8 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         During([Pending, Completed, Partial, Failed, Cancelled, Rejected],
             When(ImageGenerated).Then(context => jobs.RecordSuccess(context.Saga, context.Message)),
             When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
-            When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)));
+            When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)),
+            Ignore(ImageStepDone));
 
         // A repeated grant to a generating job is its own slot again: keep it. A slot granted to a job
         // that no longer waits for one goes straight back.
@@ -140,6 +151,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
     public Event<ImageGenerated> ImageGenerated { get; private set; } = null!;
     public Event<ImageGenerationFailed> ImageFailed { get; private set; } = null!;
     public Event<Fault<GenerateImage>> ImageFaulted { get; private set; } = null!;
+    public Event<ImageStepCompleted> ImageStepDone { get; private set; } = null!;
     public Event<JobSlotGranted> SlotGranted { get; private set; } = null!;
     public Event<RetryFailedImages> RetryRequested { get; private set; } = null!;
     public Event<CancelCaseImages> CancelRequested { get; private set; } = null!;
@@ -168,6 +180,10 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
 
     static Task ReleaseSlot(BehaviorContext<JobState> context) =>
         context.Publish(new ReleaseJobSlot(TenantSlots.ForTenant(context.Saga.TenantId), context.Saga.CorrelationId));
+
+    static Task PublishStep<T>(BehaviorContext<JobState, T> context, JobTransitions jobs, JobImage? stepped)
+        where T : class =>
+        stepped is null ? Task.CompletedTask : context.Publish(jobs.StepCompleted(context.Saga, stepped));
 
     static Task PublishProgress<T>(BehaviorContext<JobState, T> context, JobTransitions jobs, JobImage? applied)
         where T : class =>

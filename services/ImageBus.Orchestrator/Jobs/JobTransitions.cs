@@ -59,6 +59,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
                 Width = width,
                 Height = height,
                 Status = ImageStatuses.Queued,
+                Step = JobImage.FirstStep(item.Kind),
                 Attempt = 1,
                 UpdatedAt = now,
             };
@@ -150,6 +151,27 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
             image.TotalTokens = result.TotalTokens;
             image.EstimatedCostUsd = result.EstimatedCostUsd;
         });
+
+    /// <summary>Records a staged image's analysis (step 1) of its current attempt, once, from the worker's
+    /// <see cref="ImageStepCompleted"/> or from its result, whichever the saga applies first (two messages of one job may be
+    /// consumed in either order); returns the image when it moved on to generating, null for a stale or repeated report or an
+    /// image that has already ended.</summary>
+    public JobImage? RecordStep(JobState job, string itemId, int attempt, string? analysis, int billedCalls)
+    {
+        var image = job.FindImage(itemId);
+        if (analysis is null || image is null || attempt != image.Attempt || image.Analysis is not null || image.IsFinished)
+        {
+            return null;
+        }
+
+        image.Analysis = analysis;
+        image.AnalysisBilledCalls = billedCalls;
+        image.Step = ImageSteps.Generating;
+        image.UpdatedAt = clock.GetUtcNow();
+        return image;
+    }
+
+    public JobImageStepCompleted StepCompleted(JobState job, JobImage image) => new(Snapshot(job), image.ToResult(), image.Analysis!);
 
     public JobImage? RecordFailure(JobState job, ImageGenerationFailed result) =>
         Record(job, result.ItemId, result.Attempt, ImageStatuses.Failed, null, result.ErrorCode, result.Message, result.BilledCalls, null);

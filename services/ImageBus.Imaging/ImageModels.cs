@@ -22,6 +22,3 @@ public sealed record ImageInfo(ImageFormat Format, int Width, int Height)
 
 /// <summary>One encoded output, ready to store or serve.</summary>
 public sealed record EncodedImage(byte[] Bytes, int Width, int Height, string ContentType);
-
-/// <summary>The renditions made from one input: the requested size as JPEG and WebP, and a square JPEG thumbnail.</summary>
-public sealed record ProcessedImage(EncodedImage Jpeg, EncodedImage Webp, EncodedImage Thumbnail);

@@ -25,7 +25,7 @@ public sealed class VipsImageProcessor : IImageProcessor
         return ReadHeader(data.ToArray(), format);
     }
 
-    public ProcessedImage Process(ReadOnlyMemory<byte> source, int width, int height)
+    public EncodedImage Render(ReadOnlyMemory<byte> source, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -35,33 +35,36 @@ public sealed class VipsImageProcessor : IImageProcessor
                 nameof(width), $"{width}x{height} is over the limit of {_options.MaxInputPixels} pixels.");
         }
 
-        // NetVips takes arrays (and copies them into libvips's own memory); reuse the caller's when it is one.
-        var data = MemoryMarshal.TryGetArray(source, out var segment) && segment is { Offset: 0, Array: { } array } && segment.Count == array.Length
+        var data = ArrayOf(source);
+        var info = ReadHeader(data, Recognise(data));
+        using var rendition = info.Width == width && info.Height == height
+            ? DecodeWhole(data, info.Format)
+            : DecodeCoverResized(data, info.Format, width, height);
+        return Encode(rendition, ImageFormat.Jpeg);
+    }
+
+    public EncodedImage ToWebp(ReadOnlyMemory<byte> image)
+    {
+        var data = ArrayOf(image);
+        var info = ReadHeader(data, Recognise(data));
+        using var whole = DecodeWhole(data, info.Format);
+        return Encode(whole, ImageFormat.Webp);
+    }
+
+    public EncodedImage ToThumbnail(ReadOnlyMemory<byte> image)
+    {
+        var data = ArrayOf(image);
+        var info = ReadHeader(data, Recognise(data));
+        // From a JPEG, libvips shrinks while loading: the cheapest path to a small square.
+        using var thumbnail = DecodeCoverResized(data, info.Format, _options.ThumbnailSize, _options.ThumbnailSize);
+        return Encode(thumbnail, ImageFormat.Jpeg);
+    }
+
+    // NetVips takes arrays (and copies them into libvips's own memory); reuse the caller's when it is one.
+    private static byte[] ArrayOf(ReadOnlyMemory<byte> source) =>
+        MemoryMarshal.TryGetArray(source, out var segment) && segment is { Offset: 0, Array: { } array } && segment.Count == array.Length
             ? array
             : source.ToArray();
-        var info = ReadHeader(data, Recognise(data));
-        var thumbnailSize = _options.ThumbnailSize;
-
-        using var rendition = DecodeCoverResized(data, info.Format, width, height);
-        var jpeg = Encode(rendition, ImageFormat.Jpeg);
-        var webp = Encode(rendition, ImageFormat.Webp);
-        using var thumbnail = ThumbnailFitsRendition(info, width, height, thumbnailSize)
-            ? rendition.ThumbnailImage(thumbnailSize, height: thumbnailSize, size: Enums.Size.Both, crop: Enums.Interesting.Centre)
-            : DecodeCoverResized(data, info.Format, thumbnailSize, thumbnailSize);
-        return new ProcessedImage(jpeg, webp, Encode(thumbnail, ImageFormat.Jpeg));
-    }
-
-    /// <summary>Whether the square thumbnail can be cut from the rendition instead of decoding the source again:
-    /// the rendition keeps the source's whole short side (its aspect lies between square and the source's) and is
-    /// at least thumbnail-sized, so both crops show the same centre square at full resolution. PNG has no
-    /// shrink-on-load, so a second decode would double the cost of a PNG input (BENCH-IMAGING.md).</summary>
-    internal static bool ThumbnailFitsRendition(ImageInfo source, int width, int height, int thumbnailSize)
-    {
-        var sourceAspect = (double)source.Width / source.Height;
-        var aspect = (double)width / height;
-        var keepsSquare = sourceAspect >= 1 ? aspect >= 1 && aspect <= sourceAspect : aspect <= 1 && aspect >= sourceAspect;
-        return keepsSquare && Math.Min(width, height) >= thumbnailSize;
-    }
 
     private static ImageFormat Recognise(ReadOnlySpan<byte> data)
     {
@@ -118,6 +121,20 @@ public sealed class VipsImageProcessor : IImageProcessor
                 data, width, optionString: "fail_on=truncated", height: height, size: Enums.Size.Both,
                 crop: Enums.Interesting.Centre, failOn: Enums.FailOn.Truncated);
             return pipeline.CopyMemory();
+        }
+        catch (VipsException ex)
+        {
+            throw Corrupt(format, "its pixel data could not be decoded (damaged or truncated)", ex);
+        }
+    }
+
+    /// <summary>Decodes at the image's own size, fully here, so a damaged body fails as <c>corrupt</c> before any encoding.</summary>
+    private static Image DecodeWhole(byte[] data, ImageFormat format)
+    {
+        try
+        {
+            using var loaded = Image.NewFromBuffer(data, "fail_on=truncated", access: Enums.Access.Sequential, failOn: Enums.FailOn.Truncated);
+            return loaded.CopyMemory();
         }
         catch (VipsException ex)
         {

@@ -44,7 +44,7 @@ public sealed class CaseGenerationTests(ClusterFixture fixture) : IClassFixture<
             var info = processor.Inspect(bytes);
             Assert.Equal((ImageFormat.Jpeg, width, height), (info.Format, info.Width, info.Height));
             // Decoding every pixel (not only the header) proves the file is a whole JPEG.
-            Assert.NotNull(processor.Process(bytes, 64, 64));
+            Assert.NotNull(processor.Render(bytes, 64, 64));
 
             // The status answer's link is signed: it needs no key.
             var served = await anonymous.GetByteArrayAsync(image.GetProperty("url").GetString());

@@ -24,7 +24,7 @@ public sealed class LoaderBlockingTests
             _ => (image.HeifsaveBuffer(compression: Enums.ForeignHeifCompression.Av1, effort: 0), data => Image.HeifloadBuffer(data)),
         };
 
-        Assert.Equal(ImageProcessingReasons.UnsupportedFormat, Assert.Throws<ImageProcessingException>(() => _processor.Process(encoded, 8, 8)).Reason);
+        Assert.Equal(ImageProcessingReasons.UnsupportedFormat, Assert.Throws<ImageProcessingException>(() => _processor.Render(encoded, 8, 8)).Reason);
         AssertBlocked(() => load(encoded));
         // libvips's own format sniffing finds no loader willing to take it either.
         Assert.Throws<VipsException>(() => LoadAndDecode(() => Image.NewFromBuffer(encoded)));
@@ -35,7 +35,7 @@ public sealed class LoaderBlockingTests
     {
         var svg = Encoding.UTF8.GetBytes("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\"><rect width=\"16\" height=\"16\"/></svg>");
 
-        Assert.Equal(ImageProcessingReasons.UnsupportedFormat, Assert.Throws<ImageProcessingException>(() => _processor.Process(svg, 8, 8)).Reason);
+        Assert.Equal(ImageProcessingReasons.UnsupportedFormat, Assert.Throws<ImageProcessingException>(() => _processor.Render(svg, 8, 8)).Reason);
         AssertBlocked(() => Image.SvgloadBuffer(svg));
         Assert.Throws<VipsException>(() => LoadAndDecode(() => Image.NewFromBuffer(svg)));
     }

@@ -31,7 +31,7 @@ public sealed class RejectionTests
     [MemberData(nameof(BadInputs))]
     public void Bad_input_is_refused_with_a_reason_and_a_message(string name, byte[] data, string reason)
     {
-        var error = Assert.Throws<ImageProcessingException>(() => _processor.Process(data, 64, 64));
+        var error = Assert.Throws<ImageProcessingException>(() => _processor.Render(data, 64, 64));
 
         Assert.True(reason == error.Reason, $"{name}: expected {reason}, got {error.Reason} ({error.Message})");
         Assert.False(string.IsNullOrWhiteSpace(error.Message), name);
@@ -46,7 +46,7 @@ public sealed class RejectionTests
         var whole = TestImages.Noise(format, 400, 300);
         var truncated = whole[..(whole.Length / 2)];
 
-        var error = Assert.Throws<ImageProcessingException>(() => _processor.Process(truncated, 100, 100));
+        var error = Assert.Throws<ImageProcessingException>(() => _processor.Render(truncated, 100, 100));
 
         Assert.Equal(ImageProcessingReasons.Corrupt, error.Reason);
         Assert.Contains(format.ToString(), error.Message, StringComparison.Ordinal);
@@ -60,8 +60,8 @@ public sealed class RejectionTests
         var atLimit = TestImages.Noise(ImageFormat.Png, 100, 100);
 
         Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => processor.Inspect(tooBig)).Reason);
-        Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => processor.Process(tooBig, 50, 50)).Reason);
-        Assert.Equal(50, processor.Process(atLimit, 50, 50).Jpeg.Width);
+        Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => processor.Render(tooBig, 50, 50)).Reason);
+        Assert.Equal(50, processor.Render(atLimit, 50, 50).Width);
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public sealed class RejectionTests
         var bomb = TestImages.PngHeaderOnly(50_000, 50_000);
 
         Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => _processor.Inspect(bomb)).Reason);
-        Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => _processor.Process(bomb, 64, 64)).Reason);
-        Assert.Equal(ImageProcessingReasons.Corrupt, Assert.Throws<ImageProcessingException>(() => _processor.Process(TestImages.PngHeaderOnly(50, 50), 64, 64)).Reason);
+        Assert.Equal(ImageProcessingReasons.TooManyPixels, Assert.Throws<ImageProcessingException>(() => _processor.Render(bomb, 64, 64)).Reason);
+        Assert.Equal(ImageProcessingReasons.Corrupt, Assert.Throws<ImageProcessingException>(() => _processor.Render(TestImages.PngHeaderOnly(50, 50), 64, 64)).Reason);
     }
 
     [Theory]
@@ -81,6 +81,6 @@ public sealed class RejectionTests
     [InlineData(10_000, 5_000)]
     public void Output_sizes_below_one_or_over_the_pixel_limit_are_refused(int width, int height)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => _processor.Process(TestImages.Noise(ImageFormat.Png, 20, 20), width, height));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _processor.Render(TestImages.Noise(ImageFormat.Png, 20, 20), width, height));
     }
 }

@@ -80,8 +80,8 @@ public sealed class GenerateImageConsumer(
                 usage = Add(usage, generation.Image.Usage);
                 try
                 {
-                    var processed = images.Process(generation.Image.Bytes, command.Width, command.Height);
-                    await Store(context, processed, generation.Image, request.ImageSize, decodeAttempt, usage, analysis, billedCalls);
+                    var rendered = images.Render(generation.Image.Bytes, command.Width, command.Height);
+                    await Store(context, rendered, generation.Image, request.ImageSize, decodeAttempt, usage, analysis, billedCalls);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -149,17 +149,16 @@ public sealed class GenerateImageConsumer(
     }
 
     async Task Store(
-        ConsumeContext<GenerateImage> context, ProcessedImage processed, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage,
+        ConsumeContext<GenerateImage> context, EncodedImage rendered, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage,
         GeminiAnalysis? analysis, int billedCalls)
     {
         var command = context.Message;
         string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
 
-        // Fixed keys per attempt: a redelivered command overwrites its own files, never adds copies.
+        // Fixed keys per attempt: a redelivered command overwrites its own file, never adds copies. Only the JPEG is on the
+        // image's way to done; the gateway makes the WebP and the thumbnail from it when they are first asked for.
         var imageKey = Key("image.jpg");
-        await blobs.PutAsync(Key("image.webp"), processed.Webp.Bytes, processed.Webp.ContentType, context.CancellationToken);
-        await blobs.PutAsync(Key("thumbnail.jpg"), processed.Thumbnail.Bytes, processed.Thumbnail.ContentType, context.CancellationToken);
-        await blobs.PutAsync(imageKey, processed.Jpeg.Bytes, processed.Jpeg.ContentType, context.CancellationToken);
+        await blobs.PutAsync(imageKey, rendered.Bytes, rendered.ContentType, context.CancellationToken);
 
         // Prices are configured under the model name we called; Gemini's answer may name a more precise version. A staged
         // item's analysis is priced by its text model and added; its tokens count in the image's.
@@ -167,12 +166,12 @@ public sealed class GenerateImageConsumer(
             analysis is null ? null : costs.EstimateUsd(analysis.Answer.Model, 0, analysis.Answer.Usage));
         usage = Add(usage, analysis?.Answer.Usage);
         logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes, {TotalTokens} tokens, {CostUsd} USD) at {Location}",
-            command.Item.ItemId, command.JobId, processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.Bytes.Length,
+            command.Item.ItemId, command.JobId, rendered.Width, rendered.Height, rendered.Bytes.Length,
             usage?.TotalTokenCount, cost, blobs.Describe(imageKey));
         WorkerMetrics.ImageDone(context, "completed");
         await context.Publish(new ImageGenerated(
-            command.JobId, command.Item.ItemId, command.Attempt, imageKey, processed.Jpeg.Width, processed.Jpeg.Height,
-            processed.Jpeg.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
+            command.JobId, command.Item.ItemId, command.Attempt, imageKey, rendered.Width, rendered.Height,
+            rendered.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
             usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost, billedCalls, analysis?.Answer.Text));
     }
 

@@ -4,7 +4,7 @@ using NetVips;
 
 namespace ImageBus.Imaging.Tests;
 
-public sealed class ProcessTests
+public sealed class RenderTests
 {
     private static VipsImageProcessor CreateProcessor(ImagingOptions? options = null) =>
         new(Options.Create(options ?? new ImagingOptions()));
@@ -16,25 +16,41 @@ public sealed class ProcessTests
     [InlineData(ImageFormat.Jpeg, 600, 900, 1024, 768)]
     [InlineData(ImageFormat.Webp, 640, 480, 360, 640)]
     [InlineData(ImageFormat.Webp, 120, 80, 400, 400)]
-    public void Process_outputs_exact_size_in_every_rendition(ImageFormat input, int sourceWidth, int sourceHeight, int width, int height)
+    public void Every_rendition_has_its_exact_size(ImageFormat input, int sourceWidth, int sourceHeight, int width, int height)
     {
-        var processed = CreateProcessor().Process(TestImages.Noise(input, sourceWidth, sourceHeight), width, height);
+        var processor = CreateProcessor();
+        var jpeg = processor.Render(TestImages.Noise(input, sourceWidth, sourceHeight), width, height);
+        var webp = processor.ToWebp(jpeg.Bytes);
+        var thumbnail = processor.ToThumbnail(jpeg.Bytes);
 
-        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, width, height), CreateProcessor().Inspect(processed.Jpeg.Bytes));
-        Assert.Equal(new ImageInfo(ImageFormat.Webp, width, height), CreateProcessor().Inspect(processed.Webp.Bytes));
-        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 256, 256), CreateProcessor().Inspect(processed.Thumbnail.Bytes));
-        Assert.Equal((width, height, "image/jpeg"), (processed.Jpeg.Width, processed.Jpeg.Height, processed.Jpeg.ContentType));
-        Assert.Equal((width, height, "image/webp"), (processed.Webp.Width, processed.Webp.Height, processed.Webp.ContentType));
-        Assert.Equal((256, 256, "image/jpeg"), (processed.Thumbnail.Width, processed.Thumbnail.Height, processed.Thumbnail.ContentType));
+        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, width, height), processor.Inspect(jpeg.Bytes));
+        Assert.Equal(new ImageInfo(ImageFormat.Webp, width, height), processor.Inspect(webp.Bytes));
+        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 256, 256), processor.Inspect(thumbnail.Bytes));
+        Assert.Equal((width, height, "image/jpeg"), (jpeg.Width, jpeg.Height, jpeg.ContentType));
+        Assert.Equal((width, height, "image/webp"), (webp.Width, webp.Height, webp.ContentType));
+        Assert.Equal((256, 256, "image/jpeg"), (thumbnail.Width, thumbnail.Height, thumbnail.ContentType));
+    }
+
+    [Fact]
+    public void A_source_of_the_requested_size_keeps_its_pixels()
+    {
+        // Resampling noise blurs it; a source already at the requested size is only re-encoded.
+        var source = TestImages.Noise(ImageFormat.Png, 200, 200);
+        var sameSize = TestImages.Decode(ImageFormat.Jpeg, CreateProcessor(new ImagingOptions { JpegQuality = 100 }).Render(source, 200, 200).Bytes);
+        var original = TestImages.Decode(ImageFormat.Png, source);
+
+        var difference = sameSize.Pixels.Zip(original.Pixels, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(difference < 8, $"mean difference {difference:0.0} per channel");
     }
 
     [Fact]
     public void Outputs_decode_fully_to_pixels_of_the_stated_size()
     {
-        var processed = CreateProcessor().Process(TestImages.Noise(ImageFormat.Png, 300, 200), 150, 100);
+        var processor = CreateProcessor();
+        var rendered = processor.Render(TestImages.Noise(ImageFormat.Png, 300, 200), 150, 100);
 
-        var jpeg = TestImages.Decode(ImageFormat.Jpeg, processed.Jpeg.Bytes);
-        var webp = TestImages.Decode(ImageFormat.Webp, processed.Webp.Bytes);
+        var jpeg = TestImages.Decode(ImageFormat.Jpeg, rendered.Bytes);
+        var webp = TestImages.Decode(ImageFormat.Webp, processor.ToWebp(rendered.Bytes).Bytes);
 
         Assert.Equal(150 * 100 * 3, jpeg.Pixels.Length);
         Assert.Equal(150 * 100 * webp.Bands, webp.Pixels.Length);
@@ -58,9 +74,9 @@ public sealed class ProcessTests
         }
 
         var source = TestImages.Encode(ImageFormat.Png, pixels, Size, Size, 4);
-        var processed = CreateProcessor().Process(source, 100, 100);
+        var jpeg = CreateProcessor().Render(source, 100, 100);
 
-        foreach (var output in new[] { processed.Jpeg, processed.Thumbnail })
+        foreach (var output in new[] { jpeg, CreateProcessor().ToThumbnail(jpeg.Bytes) })
         {
             var decoded = TestImages.Decode(ImageFormat.Jpeg, output.Bytes);
             var right = decoded.PixelAt(decoded.Width * 3 / 4, decoded.Height / 2);
@@ -85,7 +101,7 @@ public sealed class ProcessTests
         }
 
         var source = TestImages.Encode(ImageFormat.Png, pixels, Third * 3, Third, 3);
-        var decoded = TestImages.Decode(ImageFormat.Jpeg, CreateProcessor().Process(source, 90, 90).Jpeg.Bytes);
+        var decoded = TestImages.Decode(ImageFormat.Jpeg, CreateProcessor().Render(source, 90, 90).Bytes);
 
         foreach (var x in new[] { 5, 45, 84 })
         {
@@ -94,28 +110,26 @@ public sealed class ProcessTests
         }
     }
 
-    [Theory]
-    [InlineData(400, 100)]
-    [InlineData(100, 400)]
-    public void The_thumbnail_is_the_centre_square_of_the_source_whatever_the_rendition(int width, int height)
+    [Fact]
+    public void The_thumbnail_is_the_centre_square_of_the_image()
     {
         // 500x100: blue, then the centre square (x 200-300) as red | green | red, then blue. A thumbnail cut from
         // the wrong region shows blue at its edges, or green all over.
-        const int SourceWidth = 500;
-        const int SourceHeight = 100;
-        var pixels = new byte[SourceWidth * SourceHeight * 3];
-        for (var y = 0; y < SourceHeight; y++)
+        const int ImageWidth = 500;
+        const int ImageHeight = 100;
+        var pixels = new byte[ImageWidth * ImageHeight * 3];
+        for (var y = 0; y < ImageHeight; y++)
         {
-            for (var x = 0; x < SourceWidth; x++)
+            for (var x = 0; x < ImageWidth; x++)
             {
                 var band = x is < 200 or >= 300 ? 2 : x is >= 233 and < 267 ? 1 : 0;
-                pixels[(((y * SourceWidth) + x) * 3) + band] = 255;
+                pixels[(((y * ImageWidth) + x) * 3) + band] = 255;
             }
         }
 
-        var source = TestImages.Encode(ImageFormat.Png, pixels, SourceWidth, SourceHeight, 3);
-        var options = new ImagingOptions { ThumbnailSize = 90 };
-        var thumbnail = TestImages.Decode(ImageFormat.Jpeg, CreateProcessor(options).Process(source, width, height).Thumbnail.Bytes);
+        var processor = CreateProcessor(new ImagingOptions { ThumbnailSize = 90 });
+        var image = processor.Render(TestImages.Encode(ImageFormat.Png, pixels, ImageWidth, ImageHeight, 3), ImageWidth, ImageHeight);
+        var thumbnail = TestImages.Decode(ImageFormat.Jpeg, processor.ToThumbnail(image.Bytes).Bytes);
 
         Assert.Equal((90, 90), (thumbnail.Width, thumbnail.Height));
         foreach (var (x, band) in new[] { (8, 0), (45, 1), (81, 0) })
@@ -123,23 +137,6 @@ public sealed class ProcessTests
             var pixel = thumbnail.PixelAt(x, 45).ToArray();
             Assert.True(pixel[band] >= 200 && pixel.Where((_, channel) => channel != band).All(value => value <= 60), $"({x},45) is {pixel[0]},{pixel[1]},{pixel[2]}");
         }
-    }
-
-    [Theory]
-    [InlineData(1024, 1024, 512, 512, true)]
-    [InlineData(1344, 768, 672, 384, true)]
-    [InlineData(1344, 768, 512, 512, true)]
-    [InlineData(768, 1344, 384, 672, true)]
-    [InlineData(1344, 768, 360, 640, false)]
-    [InlineData(1024, 1024, 640, 360, false)]
-    [InlineData(1344, 768, 1024, 256, false)]
-    [InlineData(1024, 1024, 200, 200, false)]
-    public void The_thumbnail_is_cut_from_the_rendition_only_when_it_holds_the_source_centre_square(
-        int sourceWidth, int sourceHeight, int width, int height, bool fromRendition)
-    {
-        var source = new ImageInfo(ImageFormat.Png, sourceWidth, sourceHeight);
-
-        Assert.Equal(fromRendition, VipsImageProcessor.ThumbnailFitsRendition(source, width, height, 256));
     }
 
     [Fact]
@@ -152,11 +149,12 @@ public sealed class ProcessTests
         var source = tagged.JpegsaveBuffer(q: 90, keep: Enums.ForeignKeep.All);
         Assert.True(source.AsSpan().IndexOf(marker) >= 0, "the source should carry the marker");
 
-        // 150x100 keeps the thumbnail on the rendition, 100x150 on the source: both paths are checked.
-        foreach (var (width, height) in new[] { (150, 100), (100, 150) })
+        // 300x200 is the source's own size (no resampling), 100x150 a resize: both paths are checked.
+        foreach (var (width, height) in new[] { (300, 200), (100, 150) })
         {
-            var processed = CreateProcessor(new ImagingOptions { ThumbnailSize = 64 }).Process(source, width, height);
-            foreach (var output in new[] { processed.Jpeg, processed.Webp, processed.Thumbnail })
+            var processor = CreateProcessor(new ImagingOptions { ThumbnailSize = 64 });
+            var jpeg = processor.Render(source, width, height);
+            foreach (var output in new[] { jpeg, processor.ToWebp(jpeg.Bytes), processor.ToThumbnail(jpeg.Bytes) })
             {
                 Assert.True(output.Bytes.AsSpan().IndexOf(marker) < 0, $"{output.ContentType} {output.Width}x{output.Height} kept the metadata");
             }
@@ -168,12 +166,14 @@ public sealed class ProcessTests
     {
         var source = TestImages.Noise(ImageFormat.Png, 300, 300);
 
-        var low = CreateProcessor(new ImagingOptions { JpegQuality = 10, ThumbnailSize = 64 }).Process(source, 200, 200);
-        var high = CreateProcessor(new ImagingOptions { JpegQuality = 95 }).Process(source, 200, 200);
+        var lowQuality = CreateProcessor(new ImagingOptions { JpegQuality = 10, ThumbnailSize = 64 });
+        var low = lowQuality.Render(source, 200, 200);
+        var high = CreateProcessor(new ImagingOptions { JpegQuality = 95 }).Render(source, 200, 200);
+        var thumbnail = lowQuality.ToThumbnail(high.Bytes);
 
-        Assert.Equal((64, 64), (low.Thumbnail.Width, low.Thumbnail.Height));
-        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 64, 64), CreateProcessor().Inspect(low.Thumbnail.Bytes));
-        Assert.True(low.Jpeg.Bytes.Length * 2 < high.Jpeg.Bytes.Length, $"Q=10 gave {low.Jpeg.Bytes.Length} bytes, Q=95 {high.Jpeg.Bytes.Length}");
+        Assert.Equal((64, 64), (thumbnail.Width, thumbnail.Height));
+        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 64, 64), CreateProcessor().Inspect(thumbnail.Bytes));
+        Assert.True(low.Bytes.Length * 2 < high.Bytes.Length, $"Q=10 gave {low.Bytes.Length} bytes, Q=95 {high.Bytes.Length}");
     }
 
     [Theory]

@@ -12,6 +12,7 @@ using ImageBus.Jobs;
 using ImageBus.Webhooks;
 using ImageBus.Messaging;
 using ImageBus.Messaging.Outbox;
+using ImageBus.Operations;
 using ImageBus.Persistence;
 using ImageBus.Storage;
 using ImageBus.Tenants;
@@ -45,6 +46,7 @@ public static class GatewayExtensions
         services.AddWebhookEndpointsApi();
         services.AddJobEventStream();
         services.AddRetention();
+        services.AddOperationsViews();
         return services;
     }
 
@@ -56,6 +58,17 @@ public static class GatewayExtensions
         services.AddSingleton<WebhookRetention>();
         services.AddSingleton<RetentionSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<RetentionSweeper>());
+        return services;
+    }
+
+    /// <summary>Dead letters (collected by the gateways, see <see cref="ImageBus.Operations.DeadLetters.DeadLetterCollector"/>)
+    /// and system health, whose sections the owning libraries compute.</summary>
+    static IServiceCollection AddOperationsViews(this IServiceCollection services)
+    {
+        services.AddOperations();
+        services.AddSingleton<JobHealth>();
+        services.AddSingleton<WebhookHealth>();
+        services.AddGeminiCallTables();
         return services;
     }
 
@@ -74,6 +87,8 @@ public static class GatewayExtensions
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();
         app.MapJobEventStream();
+        app.MapDeadLettersApi();
+        app.MapSystemHealth();
         return app;
     }
 }

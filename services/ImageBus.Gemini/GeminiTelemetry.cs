@@ -9,12 +9,14 @@ public static class GeminiTelemetry
 {
     public const string SourceName = "ImageBus.Gemini";
 
+    public const string CallsInstrument = "imagebus.gemini.calls";
+
     public static readonly ActivitySource Source = new(SourceName);
 
     static readonly Meter Meter = new(SourceName);
 
     static readonly Counter<long> Calls = Meter.CreateCounter<long>(
-        "imagebus.gemini.calls", "{call}", "Gemini generateContent calls by model and result (ok or the error code)");
+        CallsInstrument, "{call}", "Gemini generateContent calls by model and result (ok or the error code)");
 
     internal static void Called(string model, string result) =>
         Calls.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("result", result));

@@ -93,3 +93,6 @@ CREATE INDEX IF NOT EXISTS ix_idempotency_keys_expires_at ON idempotency_keys (e
 DROP INDEX IF EXISTS ux_job_requests_idempotency;
 -- The sweeper looks for accepted jobs no saga took on.
 CREATE INDEX IF NOT EXISTS ix_job_requests_accepted_at ON job_requests (accepted_at);
+-- System health: images and jobs finished in the last hour or day.
+CREATE INDEX IF NOT EXISTS ix_job_images_updated_at ON job_images (updated_at);
+CREATE INDEX IF NOT EXISTS ix_jobs_finished_at ON jobs (finished_at) WHERE finished_at IS NOT NULL;

@@ -17,11 +17,7 @@ public sealed class CommandQueueTopology(IOptions<RabbitMqOptions> options, stri
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var rabbit = options.Value;
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.Username, Password = rabbit.Password,
-        };
+        var factory = rabbit.CreateConnectionFactory();
         await using var connection = await factory.CreateConnectionAsync("imagebus-topology", cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var arguments = rabbit.QuorumQueues ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;

@@ -37,13 +37,13 @@ sealed class JobLogContextFilter<T> : IFilter<ConsumeContext<T>>
 
 /// <summary>Carries the tenant of the message being consumed on to the messages sent or published meanwhile, so
 /// results that name only their job (<see cref="ImageGenerated"/>, …) still log their tenant.</summary>
-static class TenantHeader
+public static class TenantHeader
 {
     public const string Name = "ImageBus-TenantId";
 
-    public static readonly AsyncLocal<string?> Current = new();
+    internal static readonly AsyncLocal<string?> Current = new();
 
-    public static void Stamp(SendContext context)
+    internal static void Stamp(SendContext context)
     {
         if (Current.Value is { } tenant && !context.Headers.TryGetHeader(Name, out _))
         {

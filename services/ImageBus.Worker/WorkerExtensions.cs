@@ -25,6 +25,10 @@ public static class WorkerExtensions
     {
         services.AddImageGeneration(configuration);
         services.AddImageBusMessaging(bus => bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition)));
+        // Calls per minute against the budget, for system health.
+        services.AddGeminiCallLedger(provider => new GeminiBudgetSetting(
+            GeminiBudget.RequestsLimiter(provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model),
+            provider.GetRequiredService<IOptions<WorkerOptions>>().Value.RequestsPerMinute));
         // Graceful shutdown: the bus stops taking commands (prefetched ones go back to the queue), images in flight get
         // ShutdownGrace to finish, then their consume contexts are cancelled and their commands return to the queue too.
         services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>

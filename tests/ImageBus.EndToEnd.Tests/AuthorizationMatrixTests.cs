@@ -80,6 +80,14 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
         new("ListApiKeys", w => Get($"/v1/admin/tenants/{w.Owner}/keys"), AdminOnly),
         new("RevokeApiKey", async w => new HttpRequestMessage(HttpMethod.Delete, $"/v1/admin/keys/{(await w.Cluster.CreateKeyAsync(w.Owner)).KeyId}"),
             AdminOnly with { Admin = 204 }),
+        new("ListDeadLetterGroups", _ => Get("/v1/admin/dead-letters/groups"), AdminOnly),
+        new("ListDeadLetters", _ => Get("/v1/admin/dead-letters"), AdminOnly),
+        new("GetDeadLetter", _ => Get($"/v1/admin/dead-letters/{Guid.NewGuid()}"), AdminOnly with { Admin = 404 }),
+        new("ListDeadLetterAudit", _ => Get("/v1/admin/dead-letters/audit"), AdminOnly),
+        // A group with no messages: the admin's call is answered (0 retried or deleted) and touches nothing.
+        new("RetryDeadLetters", _ => Send(HttpMethod.Post, "/v1/admin/dead-letters/retry", new { groupId = "0000000000000000" }), AdminOnly),
+        new("DeleteDeadLetters", _ => Send(HttpMethod.Post, "/v1/admin/dead-letters/delete", new { groupId = "0000000000000000" }), AdminOnly),
+        new("GetSystemHealth", _ => Get("/v1/admin/system-health"), AdminOnly),
     ];
 
     [Fact]

@@ -42,6 +42,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
             ["ConnectionStrings__ImageBus"] = database.ConnectionString,
             ["RabbitMq__Port"] = broker.Amqp.ToString(),
             ["RabbitMq__VirtualHost"] = virtualHost.Name,
+            ["RabbitMq__ManagementUrl"] = $"http://127.0.0.1:{broker.Management}/",
             ["Storage__Root"] = storageRoot,
             ["Gemini__BaseUrl"] = FakeGeminiUrl,
             ["Gemini__ApiKey"] = FakeGeminiKey,

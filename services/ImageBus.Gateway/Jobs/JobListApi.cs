@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
 using ImageBus.Contracts;
 using ImageBus.Gateway.Auth;
 using ImageBus.Jobs;
@@ -49,7 +47,7 @@ public static class JobListApi
             errors["createdFrom"] = ["must not be after createdTo"];
         }
 
-        var after = cursor is null ? null : Cursor.Read(cursor);
+        var after = cursor is null ? null : KeysetCursor.Read(cursor);
         if (cursor is not null && after is null)
         {
             errors["cursor"] = ["is not a cursor this API gave"];
@@ -79,7 +77,7 @@ public static class JobListApi
         if (after is { } position)
         {
             // A row comparison, (created_at, job_id) < (…, …), which the index order serves.
-            query = query.Where(j => EF.Functions.LessThan(ValueTuple.Create(j.CreatedAt, j.CorrelationId), ValueTuple.Create(position.CreatedAt, position.JobId)));
+            query = query.Where(j => EF.Functions.LessThan(ValueTuple.Create(j.CreatedAt, j.CorrelationId), ValueTuple.Create(position.At, position.Id)));
         }
 
         var take = limit ?? DefaultLimit;
@@ -88,30 +86,6 @@ public static class JobListApi
         var items = page.Take(take).Select(j => new JobSummary(
             j.CorrelationId, j.TenantId, j.CaseId, j.Status, j.Counts, j.Billing, j.CreatedAt, j.UpdatedAt, j.FinishedAt,
             $"/v1/jobs/{j.CorrelationId}")).ToList();
-        return TypedResults.Ok(new JobPage(items, page.Count > take ? Cursor.Write(items[^1].CreatedAt, items[^1].JobId) : null));
-    }
-
-    /// <summary>The position after which the next page starts: creation time (UTC ticks) and job id, base64url.</summary>
-    static class Cursor
-    {
-        public static string Write(DateTimeOffset createdAt, Guid jobId) =>
-            Base64Url.EncodeToString(System.Text.Encoding.ASCII.GetBytes(
-                $"{createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}.{jobId:N}"));
-
-        public static (DateTimeOffset CreatedAt, Guid JobId)? Read(string cursor)
-        {
-            try
-            {
-                var parts = System.Text.Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor)).Split('.');
-                return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                    && ticks is > 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks && Guid.TryParseExact(parts[1], "N", out var jobId)
-                    ? (new DateTimeOffset(ticks, TimeSpan.Zero), jobId)
-                    : null;
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
+        return TypedResults.Ok(new JobPage(items, page.Count > take ? KeysetCursor.Write(items[^1].CreatedAt, items[^1].JobId) : null));
     }
 }

@@ -48,9 +48,7 @@ public sealed class JobStateGauge : BackgroundService
     async Task<IReadOnlyList<StateCount>> CountAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var sagas = await db.Jobs.GroupBy(j => j.CurrentState).Select(g => new StateCount(g.Key, g.LongCount())).ToListAsync(cancellationToken);
-        var notStarted = await db.JobRequests.LongCountAsync(r => !db.Jobs.Any(j => j.CorrelationId == r.JobId), cancellationToken);
-        return [.. sagas, new StateCount("Accepted", notStarted)];
+        return [.. (await StuckJobs.CountByStateAsync(db, cancellationToken)).Select(c => new StateCount(c.State, c.Count))];
     }
 
     sealed record StateCount(string State, long Count);

@@ -114,9 +114,18 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                     context => context.Saga.DeadlineAt!.Value - clock.GetUtcNow())
                 .ThenAsync(RequestSlot));
 
+        // A replayed command's success (see JobTransitions.IsReplayedSuccess) completes its image after the job ended;
+        // once every image is completed the job is completed, with its events as usual.
+        During(Partial, Failed,
+            When(ImageGenerated)
+                .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordSuccess(context.Saga, context.Message)))
+                .If(context => context.Saga.Counts.Completed == context.Saga.Counts.Total,
+                    completed => completed.ThenAsync(context => End(context, jobs))));
+
         // Results that come after their image or job ended are kept on the image, never reopen the job.
+        During([Pending, Completed, Cancelled, Rejected],
+            When(ImageGenerated).Then(context => jobs.RecordSuccess(context.Saga, context.Message)));
         During([Pending, Completed, Partial, Failed, Cancelled, Rejected],
-            When(ImageGenerated).Then(context => jobs.RecordSuccess(context.Saga, context.Message)),
             When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
             When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)),
             Ignore(ImageStepDone));

@@ -10,6 +10,9 @@ namespace ImageBus.Orchestrator.Jobs;
 /// it reports; kept apart from the machine's wiring so each step reads on its own.</summary>
 sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvider clock)
 {
+    /// <summary>The error code of an image whose command faulted in the worker (its exception past the retries).</summary>
+    public const string WorkerFault = "WORKER_FAULT";
+
     /// <summary>Takes the case on, or records why it cannot be (in <see cref="JobState.FailureReason"/>).</summary>
     public void Accept(JobState job, GenerateCaseImages command)
     {
@@ -178,7 +181,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
 
     /// <summary>A worker threw past its retries: the image fails with the exception's reason.</summary>
     public JobImage? RecordFault(JobState job, Fault<GenerateImage> fault) =>
-        Record(job, fault.Message.Item.ItemId, fault.Message.Attempt, ImageStatuses.Failed, null, "WORKER_FAULT",
+        Record(job, fault.Message.Item.ItemId, fault.Message.Attempt, ImageStatuses.Failed, null, WorkerFault,
             FaultReason(fault.Exceptions.FirstOrDefault()), billedCalls: 0, null);
 
     /// <summary>A short reason by the kind of exception, never its message: that may name internal paths or hosts, and
@@ -205,7 +208,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         }
 
         var now = clock.GetUtcNow();
-        if (attempt < image.Attempt || image.IsFinished)
+        if (attempt < image.Attempt || (image.IsFinished && !IsReplayedSuccess(job, image, attempt, status)))
         {
             // Kept once for the record; the image's current state does not change.
             var late = new ImageAttempt(attempt, $"{ImageAttempt.LatePrefix}{status}", location, errorCode, error, now, billedCalls);
@@ -221,6 +224,12 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         image.Finish(status, now, errorCode, error, billedCalls);
         return image;
     }
+
+    /// <summary>A success for an attempt that failed only because its command faulted: the command was replayed from the
+    /// dead letters (its cause fixed), so the image really was made and the fault's failure gives way to it. Not in a
+    /// cancelled job, which nobody wants finished any more.</summary>
+    static bool IsReplayedSuccess(JobState job, JobImage image, int attempt, string status) =>
+        job.Status != JobStatuses.Cancelled && status == ImageStatuses.Completed && attempt == image.Attempt && image.Status == ImageStatuses.Failed && image.ErrorCode == WorkerFault;
 
     /// <summary>Marks every unfinished image timed out, for a job that reached its deadline.</summary>
     public void TimeOut(JobState job, string reason)

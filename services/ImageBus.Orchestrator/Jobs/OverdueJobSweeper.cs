@@ -60,20 +60,15 @@ public sealed class OverdueJobSweeper(
         }
 
         var cutoff = clock.GetUtcNow() - options.Value.Grace;
-        var jobs = await db.Jobs.AsNoTracking()
-            .Where(j => (j.CurrentState == "Pending" || j.CurrentState == "Generating") && j.DeadlineAt < cutoff)
-            .OrderBy(j => j.DeadlineAt)
-            .Select(j => new { j.CorrelationId, j.CurrentState, j.DeadlineAt })
-            .Take(BatchSize)
-            .ToListAsync(cancellationToken);
+        var jobs = await StuckJobs.OverdueAsync(db, cutoff, BatchSize, cancellationToken);
         foreach (var job in jobs)
         {
-            var late = clock.GetUtcNow() - job.DeadlineAt!.Value;
+            var late = clock.GetUtcNow() - job.DeadlineAt;
             logger.LogWarning("Job {JobId} is still {State} {Late} past its deadline{DryRun}",
-                job.CorrelationId, job.CurrentState, late, options.Value.DryRun ? " (dry run: left alone)" : "; forcing it to failed");
+                job.JobId, job.CurrentState, late, options.Value.DryRun ? " (dry run: left alone)" : "; forcing it to failed");
             if (!options.Value.DryRun)
             {
-                await publisher.Publish(new ForceFailJob(job.CorrelationId, $"still unfinished {late:g} past its deadline; ended by the sweeper"),
+                await publisher.Publish(new ForceFailJob(job.JobId, $"still unfinished {late:g} past its deadline; ended by the sweeper"),
                     cancellationToken);
             }
         }
@@ -92,15 +87,7 @@ public sealed class OverdueJobSweeper(
     async Task<int> FailUnstartedAsync(JobsDbContext db, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         // Rows from before deadline_at was kept end by the default deadline.
-        var jobs = await db.Database.SqlQuery<UnstartedRow>($"""
-            SELECT r.job_id, r.tenant_id, r.case_id, r.accepted_at,
-                   coalesce(r.deadline_at, r.accepted_at + {jobOptions.Value.JobDeadline}) AS deadline_at
-            FROM job_requests r
-            WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = r.job_id)
-              AND coalesce(r.deadline_at, r.accepted_at + {jobOptions.Value.JobDeadline}) < {cutoff}
-            ORDER BY r.accepted_at
-            LIMIT {BatchSize}
-            """).ToListAsync(cancellationToken);
+        var jobs = await StuckJobs.UnstartedAsync(db, cutoff, jobOptions.Value.JobDeadline, BatchSize, cancellationToken);
         foreach (var job in jobs)
         {
             var late = clock.GetUtcNow() - job.DeadlineAt;
@@ -115,15 +102,5 @@ public sealed class OverdueJobSweeper(
         }
 
         return jobs.Count;
-    }
-
-    /// <summary>An accepted job without a saga (snake_case columns).</summary>
-    sealed class UnstartedRow
-    {
-        public Guid JobId { get; set; }
-        public string TenantId { get; set; } = "";
-        public string CaseId { get; set; } = "";
-        public DateTimeOffset AcceptedAt { get; set; }
-        public DateTimeOffset DeadlineAt { get; set; }
     }
 }

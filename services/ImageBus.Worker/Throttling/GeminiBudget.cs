@@ -18,9 +18,12 @@ public sealed class GeminiBudget(SharedRateLimiter limiter, IOptions<WorkerOptio
     public async ValueTask PauseAsync(string model, TimeSpan delay, CancellationToken ct) =>
         await limiter.PauseAsync(LimitsFor(GeminiCallKind.Image, model).Select(l => l.Name).ToList(), delay, ct);
 
+    /// <summary>The name of a model's requests-per-minute budget, shared by every worker on the database.</summary>
+    public static string RequestsLimiter(string model) => $"gemini:{model}:requests";
+
     IReadOnlyList<SharedRateLimit> LimitsFor(GeminiCallKind kind, string model)
     {
-        var requests = SharedRateLimit.PerMinute($"gemini:{model}:requests", settings.RequestsPerMinute);
+        var requests = SharedRateLimit.PerMinute(RequestsLimiter(model), settings.RequestsPerMinute);
         return kind == GeminiCallKind.Image && settings.ImagesPerMinute is { } images
             ? [requests, SharedRateLimit.PerMinute($"gemini:{model}:images", images)]
             : [requests];

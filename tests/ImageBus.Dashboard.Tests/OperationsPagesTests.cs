@@ -42,7 +42,7 @@ public sealed class OperationsPagesTests(DashboardFixture fixture)
         await Expect(page.GetByText("Webhook deliveries are the tenant's")).ToBeVisibleAsync();
     }
 
-    [Fact(Skip = "needs GET /v1/admin/system-health (the operations branch, /work/spec-ops-api.md): remove this Skip once it is merged")]
+    [Fact]
     public async Task An_admin_sees_system_health_with_its_queues_and_no_stuck_jobs()
     {
         var page = await fixture.SignInAsync(cluster.AdminKey);

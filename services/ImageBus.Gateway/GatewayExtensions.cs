@@ -1,6 +1,7 @@
 using ImageBus.Gateway.Admin;
 using ImageBus.Gateway.ApiReference;
 using ImageBus.Gateway.Auth;
+using ImageBus.Gateway.Dashboard;
 using ImageBus.Gateway.Jobs;
 using ImageBus.Gateway.Operations;
 using ImageBus.Gemini;
@@ -79,10 +80,12 @@ public static class GatewayExtensions
         app.UseRequestLogContext();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseDashboard();
         app.UseAuthorization();
         // Probes and scrapes carry no key (MapServiceEndpoints allows them anonymously); every other route takes one
         // (the fallback policy) unless it says otherwise.
         app.MapServiceEndpoints();
+        app.MapCallerApi();
         app.MapAdminApi().MapRetentionApi();
         app.MapJobsApi();
         app.MapWebhookEndpointsApi();

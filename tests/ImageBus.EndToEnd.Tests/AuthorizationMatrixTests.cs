@@ -66,6 +66,8 @@ public sealed class AuthorizationMatrixTests(ClusterFixture fixture) : IClassFix
             Tenant404),
         new("ListJobWebhookDeliveries", w => Get($"/v1/jobs/{w.PartialJob}/webhook-deliveries"), Tenant404),
         new("RedeliverWebhook", w => Send(HttpMethod.Post, $"/v1/webhooks/deliveries/{w.Delivery}/redeliver"), Tenant404 with { Owner = 202 }),
+        // Any valid key learns what it is (the dashboard asks); no key or a revoked one learns nothing.
+        new("GetCaller", _ => Get("/v1/me"), new(401, 401, 200, 200, 200)),
         new("CreateTenant", _ => Send(HttpMethod.Post, "/v1/admin/tenants", new { tenantId = $"matrix-{Guid.NewGuid():N}" }),
             AdminOnly with { Admin = 201 }),
         new("ListTenants", _ => Get("/v1/admin/tenants"), AdminOnly),

@@ -53,3 +53,17 @@ public sealed record GeminiBatch(
 
 /// <summary>One request's outcome: the image, or why there is none (the same failures a live call reports).</summary>
 public sealed record GeminiBatchResult(string Key, GeminiImage? Image, GeminiException? Error);
+
+/// <summary>Creating a batch exactly once, although Gemini's create is not idempotent.</summary>
+public static class GeminiBatchClientExtensions
+{
+    /// <summary>The batch whose display name is <paramref name="intentId"/> if Gemini already has one (a create that
+    /// went through before its caller crashed, or lost its answer), else a new one under that name. For the caller that
+    /// recorded the intent before creating and finds it without a batch name: it lists every batch, so a normal create
+    /// calls <see cref="IGeminiBatchClient.CreateImageBatchAsync"/> directly. One caller per intent at a time (the
+    /// caller holds the intent's lock): two at once could both find none and both create.</summary>
+    public static async Task<GeminiBatch> CreateOnceAsync(
+        this IGeminiBatchClient client, string model, string intentId, IReadOnlyList<GeminiBatchRequest> requests, CancellationToken ct) =>
+        (await client.ListBatchesAsync(ct)).FirstOrDefault(b => b.DisplayName == intentId)
+        ?? await client.CreateImageBatchAsync(model, intentId, requests, ct);
+}

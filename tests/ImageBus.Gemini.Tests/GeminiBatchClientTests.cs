@@ -140,6 +140,22 @@ public sealed class GeminiBatchClientTests
     }
 
     [Fact]
+    public async Task Creating_once_finds_the_batch_a_crashed_caller_made_instead_of_making_a_second()
+    {
+        await using var fake = await FakeGeminiFixture.StartAsync("--FakeGemini:MaxPageSize=1");
+        var client = Client(fake);
+        var made = await client.CreateImageBatchAsync(GeminiImageModels.Flash31, "intent-crashed", Requests(("a", "")), CancellationToken.None);
+        await client.CreateImageBatchAsync(GeminiImageModels.Flash31, "intent-other", Requests(("b", "")), CancellationToken.None);
+
+        var found = await client.CreateOnceAsync(GeminiImageModels.Flash31, "intent-crashed", Requests(("a", "")), CancellationToken.None);
+        var fresh = await client.CreateOnceAsync(GeminiImageModels.Flash31, "intent-new", Requests(("c", "")), CancellationToken.None);
+
+        Assert.Equal(made.Name, found.Name);
+        Assert.Equal("intent-new", fresh.DisplayName);
+        Assert.Equal(["intent-crashed", "intent-other", "intent-new"], (await client.ListBatchesAsync(CancellationToken.None)).Select(b => b.DisplayName));
+    }
+
+    [Fact]
     public async Task A_model_outside_the_allowed_ones_is_refused_without_a_call()
     {
         await using var fake = await Ended();

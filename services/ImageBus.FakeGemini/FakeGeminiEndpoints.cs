@@ -28,7 +28,8 @@ internal static class FakeGeminiEndpoints
             // Gemini's custom-method style puts a colon inside the last segment: {model}:generateContent.
             // The body's shape follows the method, so the handler reads it itself.
             models.MapPost("/{modelAndMethod}", (string modelAndMethod, FakeModels known, FakeGenerateContent generate,
-                    FakeBatches batches, HttpContext http) => PostAsync(version, modelAndMethod, known, generate, batches, http));
+                    FakeBatches batches, IOptions<FakeGeminiOptions> options, HttpContext http) =>
+                PostAsync(version, modelAndMethod, known, generate, batches, options.Value, http));
             var batchRoutes = api.MapGroup("/batches").AddEndpointFilter<ApiKeyFilter>();
             batchRoutes.MapGet("", (string? pageSize, string? pageToken, FakeBatches batches, IOptions<FakeGeminiOptions> options) =>
                 ListBatches(pageSize, pageToken, batches, options.Value));
@@ -127,7 +128,8 @@ internal static class FakeGeminiEndpoints
     }
 
     private static async Task<IResult> PostAsync(
-        string version, string modelAndMethod, FakeModels known, FakeGenerateContent generate, FakeBatches batches, HttpContext http)
+        string version, string modelAndMethod, FakeModels known, FakeGenerateContent generate, FakeBatches batches,
+        FakeGeminiOptions options, HttpContext http)
     {
         var colon = modelAndMethod.LastIndexOf(':');
         var model = colon < 0 ? modelAndMethod : modelAndMethod[..colon];
@@ -141,7 +143,7 @@ internal static class FakeGeminiEndpoints
 
         if (method == FakeBatches.BatchGenerateContent)
         {
-            return await CreateBatchAsync(model, known, batches, http);
+            return await CreateBatchAsync(model, known, batches, http, options);
         }
 
         if (await ReadBodyAsync(http, GeminiJsonContext.Default.GenerateContentRequest) is not { } request)
@@ -161,9 +163,18 @@ internal static class FakeGeminiEndpoints
     }
 
     /// <summary>models.batchGenerateContent with inline requests; each request is checked when the batch runs, as at Google.</summary>
-    private static async Task<IResult> CreateBatchAsync(string model, FakeModels known, FakeBatches batches, HttpContext http)
+    private static async Task<IResult> CreateBatchAsync(string model, FakeModels known, FakeBatches batches, HttpContext http, FakeGeminiOptions options)
     {
-        var body = await ReadBodyAsync(http, GeminiJsonContext.Default.BatchGenerateContentRequest);
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        if (buffer.Length > options.BatchMaxInlineBytes)
+        {
+            FakeRequestLog.Note(http, model, "");
+            return GoogleErrors.InvalidBatch("input_config.requests",
+                $"inline requests are limited to {options.BatchMaxInlineBytes.ToString(CultureInfo.InvariantCulture)} bytes in all; use an input file.");
+        }
+
+        var body = Deserialize(buffer.ToArray(), GeminiJsonContext.Default.BatchGenerateContentRequest);
         var requests = body?.Batch.InputConfig?.Requests?.Requests ?? [];
         FakeRequestLog.Note(http, model, string.Concat(requests.Select(r =>
             FakeGeminiMarkers.Parse(string.Concat(r.Request.Contents?.SelectMany(c => c.Parts ?? []).Select(p => p.Text) ?? [])).Summary)));
@@ -193,6 +204,18 @@ internal static class FakeGeminiEndpoints
         }
 
         return TypedResults.Ok(await batches.CreateAsync(model, batch, requests));
+    }
+
+    private static T? Deserialize<T>(byte[] body, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type);
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
     }
 
     private static async Task<T?> ReadBodyAsync<T>(HttpContext http, JsonTypeInfo<T> type)

@@ -71,6 +71,11 @@ public sealed class FakeGeminiOptions
     [Range(typeof(TimeSpan), "00:00:00", "2.00:00:00")]
     public TimeSpan BatchRunTime { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>The largest batch create body with inline requests the fake takes (Google's limit is 20 MB; past it,
+    /// requests go in a file); a larger one is answered 400.</summary>
+    [Range(1, int.MaxValue)]
+    public int BatchMaxInlineBytes { get; set; } = 20 * 1024 * 1024;
+
     /// <summary>True: every batch expires (JOB_STATE_EXPIRED, no results), as one left pending for 48 h does at Google.</summary>
     public bool BatchesExpire { get; set; }
 

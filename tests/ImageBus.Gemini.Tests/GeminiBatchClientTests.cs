@@ -208,6 +208,21 @@ public sealed class GeminiBatchClientTests
     }
 
     [Fact]
+    public async Task Inline_requests_past_the_size_limit_are_refused()
+    {
+        await using var fake = await FakeGeminiFixture.StartAsync("--FakeGemini:BatchMaxInlineBytes=2000");
+        var client = Client(fake);
+
+        var fits = await client.CreateImageBatchAsync(GeminiImageModels.Flash31, "intent-9", Requests(("a", "")), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<GeminiException>(() => client.CreateImageBatchAsync(GeminiImageModels.Flash31, "intent-10",
+            Requests(("a", new string('x', 2000))), CancellationToken.None));
+
+        Assert.StartsWith("batches/", fits.Name, StringComparison.Ordinal);
+        Assert.Equal((GeminiErrorCodes.InvalidArgument, 400, false), (refused.ErrorCode, refused.HttpStatus, refused.IsTransient));
+        Assert.Single(await client.ListBatchesAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public void A_batched_image_costs_the_batch_share_of_the_live_price()
     {
         var costs = new GeminiCostEstimator(Microsoft.Extensions.Options.Options.Create(new GeminiOptions

@@ -48,6 +48,7 @@ public static class FakeGeminiApp
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FakeGenerateContent>();
         services.AddSingleton<FakeModels>();
+        services.AddSingleton<FakeBatches>();
         services.AddSingleton<FakeRequests>();
         return services;
     }

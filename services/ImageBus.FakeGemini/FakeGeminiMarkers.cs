@@ -47,6 +47,11 @@ public static partial class FakeGeminiMarkers
     /// this exact prompt, later ones succeed.</summary>
     public const string Quota = "quota";
 
+    /// <summary><c>[fake:batch=expire]</c> or <c>[fake:batch=fail]</c> in any request of a batch: the whole batch ends
+    /// JOB_STATE_EXPIRED (no results) or JOB_STATE_FAILED instead of succeeding. A live call ignores it, so the same
+    /// prompt sent live afterwards is answered.</summary>
+    public const string Batch = "batch";
+
     /// <summary>The RetryInfo delay of <c>[fake:quota=minute]</c>, as Google writes it.</summary>
     public const string MinuteQuotaRetryDelay = "45.837906927s";
 
@@ -76,6 +81,8 @@ public static partial class FakeGeminiMarkers
                                            && int.TryParse(n, CultureInfo.InvariantCulture, out var count) && count >= 0
                                            && TryStatus(code, out var status)
                     => script with { FailFirstCount = count, FailFirstStatus = status },
+                (Batch, "expire") => script with { BatchEnd = FakeBatchEnd.Expired },
+                (Batch, "fail") => script with { BatchEnd = FakeBatchEnd.Failed },
                 (Quota, { } spec) when TryQuota(spec, out var window, out var quotaCalls)
                     => script with { QuotaWindow = window, QuotaCalls = quotaCalls },
                 _ => script with { Invalid = match.Value },
@@ -141,6 +148,9 @@ internal sealed record FakeScript
     /// <summary>How many calls with this prompt hit the quota; null = all.</summary>
     public int? QuotaCalls { get; init; }
 
+    /// <summary>How a batch holding this request ends instead of succeeding (<c>[fake:batch=…]</c>).</summary>
+    public FakeBatchEnd? BatchEnd { get; init; }
+
     /// <summary>The first marker the fake could not read, if any.</summary>
     public string? Invalid { get; init; }
 
@@ -153,4 +163,12 @@ internal enum FakeQuotaWindow
 {
     Minute,
     Day,
+}
+
+/// <summary>How a batch ends once it has run.</summary>
+internal enum FakeBatchEnd
+{
+    Succeeded,
+    Failed,
+    Expired,
 }

@@ -63,6 +63,22 @@ public sealed class FakeGeminiOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan RateWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a new batch stays JOB_STATE_PENDING before it runs (Google's take minutes to hours).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "2.00:00:00")]
+    public TimeSpan BatchPendingTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a batch stays JOB_STATE_RUNNING before it ends.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "2.00:00:00")]
+    public TimeSpan BatchRunTime { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The largest batch create body with inline requests the fake takes (Google's limit is 20 MB; past it,
+    /// requests go in a file); a larger one is answered 400.</summary>
+    [Range(1, int.MaxValue)]
+    public int BatchMaxInlineBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>True: every batch expires (JOB_STATE_EXPIRED, no results), as one left pending for 48 h does at Google.</summary>
+    public bool BatchesExpire { get; set; }
+
     /// <summary>Gemini's per-day quota: generateContent calls beyond it before the next midnight Pacific time (taken as
     /// UTC−8, daylight saving ignored) are answered 429 with a per-day QuotaFailure. 0 means no quota.</summary>
     [Range(0, 100_000_000)]

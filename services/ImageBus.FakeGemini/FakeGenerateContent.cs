@@ -24,16 +24,38 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
     private readonly FakeQuota _perMinute = FakeQuota.PerMinute(options.Value, clock);
     private readonly FakeQuota _perDay = FakeQuota.PerDay(options.Value, clock);
 
-    public async Task<Results<Ok<GenerateContentResponse>, JsonHttpResult<ErrorEnvelope>>> HandleAsync(
-        string model, GenerateContentRequest request, HttpContext http)
+    public Task<Results<Ok<GenerateContentResponse>, JsonHttpResult<ErrorEnvelope>>> HandleAsync(
+        string model, GenerateContentRequest request, HttpContext http) => AnswerAsync(model, request, http);
+
+    /// <summary>One request of a batch, answered as a live call would be but without the live latency and quotas
+    /// (the Batch API has its own), as the response or the request's own error.</summary>
+    public async Task<InlinedResponse> AnswerInBatchAsync(string model, InlinedRequest request)
+    {
+        var answer = await AnswerAsync(model, request.Request, live: null);
+        return answer.Result switch
+        {
+            Ok<GenerateContentResponse> ok => new InlinedResponse(ok.Value, Metadata: request.Metadata),
+            JsonHttpResult<ErrorEnvelope> { Value.Error: var error } => new InlinedResponse(
+                Error: new ErrorStatus(GeminiErrorCodes.ToRpcCode(error.Code), error.Message, Status: null, error.Details), Metadata: request.Metadata),
+            var other => throw new InvalidOperationException($"Unexpected answer {other.GetType().Name}."),
+        };
+    }
+
+    /// <param name="live">The live call's HTTP context; null for a request of a batch.</param>
+    private async Task<Results<Ok<GenerateContentResponse>, JsonHttpResult<ErrorEnvelope>>> AnswerAsync(
+        string model, GenerateContentRequest request, HttpContext? live)
     {
         var parts = request.Contents?.SelectMany(c => c.Parts ?? []).ToList() ?? [];
         var prompt = string.Concat(parts.Select(p => p.Text));
         var script = FakeGeminiMarkers.Parse(prompt);
-        FakeRequestLog.Note(http, model, script.Summary, prompt, [.. parts
-            .Select(p => p.InlineData)
-            .OfType<InlineData>()
-            .Select(d => new FakeInlineData(d.MimeType, d.Data.Length, Convert.ToHexString(SHA256.HashData(d.Data))))]);
+        if (live is not null)
+        {
+            FakeRequestLog.Note(live, model, script.Summary, prompt, [.. parts
+                .Select(p => p.InlineData)
+                .OfType<InlineData>()
+                .Select(d => new FakeInlineData(d.MimeType, d.Data.Length, Convert.ToHexString(SHA256.HashData(d.Data))))]);
+        }
+
         if (script.Invalid is { } marker)
         {
             return GoogleErrors.Create(400, $"Unknown fake marker {marker}.");
@@ -52,8 +74,11 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
         }
 
         var (width, height) = Size(imageConfig);
-        var quota = QuotaFailure(prompt, script);
-        await WaitAsync(script, http.RequestAborted);
+        var quota = live is null ? null : QuotaFailure(prompt, script);
+        if (live is not null)
+        {
+            await WaitAsync(script, live.RequestAborted);
+        }
 
         if (quota is { } exceeded)
         {
@@ -63,7 +88,7 @@ internal sealed class FakeGenerateContent(IOptions<FakeGeminiOptions> options, T
         var textOnly = WantsTextOnly(request);
         if ((script.ErrorStatus ?? (textOnly ? script.TextErrorStatus : null) ?? FailFirst(prompt, script) ?? RandomFailure()) is { } status)
         {
-            return GoogleErrors.Scripted(status, http.Response);
+            return GoogleErrors.Scripted(status, live?.Response);
         }
 
         // IMAGE_SAFETY is about pictures: a text call with [fake:safety] is answered; a blocked prompt is blocked either way.

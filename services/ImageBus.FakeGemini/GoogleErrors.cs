@@ -63,11 +63,12 @@ internal static class GoogleErrors
         duration.TotalSeconds.ToString("0.#########", CultureInfo.InvariantCulture) + "s";
 
     /// <summary>A scripted failure; 429 also asks the client to wait a second, in the body and the header.</summary>
-    public static JsonHttpResult<ErrorEnvelope> Scripted(int status, HttpResponse response)
+    /// <param name="response">The live call's response, for the Retry-After header; null for a request of a batch.</param>
+    public static JsonHttpResult<ErrorEnvelope> Scripted(int status, HttpResponse? response)
     {
         if (status == 429)
         {
-            response.Headers.RetryAfter = "1";
+            response?.Headers.RetryAfter = "1";
             return Create(status, "Resource has been exhausted (e.g. check quota).",
                 new ErrorDetail(ErrorDetail.RetryInfoType, RetryDelay: "1s"));
         }
@@ -81,6 +82,13 @@ internal static class GoogleErrors
             _ => $"Scripted failure {status}.",
         });
     }
+
+    /// <summary>400 for a batch the fake cannot take.</summary>
+    public static JsonHttpResult<ErrorEnvelope> InvalidBatch(string field, string message) =>
+        Create(400, $"* BatchGenerateContentRequest.batch.{field}: {message}");
+
+    public static JsonHttpResult<ErrorEnvelope> BatchNotFound(string name) =>
+        Create(404, $"Batch {name} was not found.");
 
     // An int64, which protobuf's JSON writes as a string.
     private static JsonElement Int64(long value)

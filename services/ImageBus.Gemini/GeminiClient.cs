@@ -9,12 +9,12 @@ using Microsoft.Extensions.Options;
 
 namespace ImageBus.Gemini;
 
-/// <summary>The HTTP implementation of <see cref="IGeminiClient"/>, used as a typed HttpClient.</summary>
+/// <summary>The HTTP implementation of <see cref="IGeminiClient"/> and <see cref="IGeminiBatchClient"/>, used as a typed HttpClient.</summary>
 internal sealed class GeminiClient(
     HttpClient http,
     IOptions<GeminiOptions> options,
     IGeminiRateLimiter rateLimiter,
-    ILogger<GeminiClient> logger) : IGeminiClient
+    ILogger<GeminiClient> logger) : IGeminiClient, IGeminiBatchClient
 {
     private const string ApiKeyHeader = "x-goog-api-key";
 
@@ -25,6 +25,11 @@ internal sealed class GeminiClient(
     // that keeps handing out tokens.
     private const int ModelsPageSize = 1000;
     private const int MaxModelPages = 100;
+
+    // The metadata field each inlined request carries our key in; Google returns it with the response.
+    private const string BatchKey = "key";
+    private const string BatchPrefix = "batches/";
+    private const int BatchesPageSize = 100;
 
     // Finish reasons that mean "done" rather than "refused"; with no image (or no text) they read as NO_IMAGE (NO_TEXT).
     private static readonly HashSet<string> PlainFinishReasons =
@@ -104,6 +109,105 @@ internal sealed class GeminiClient(
 
         return models;
     }
+
+    public async Task<GeminiBatch> CreateImageBatchAsync(
+        string model, string displayName, IReadOnlyList<GeminiBatchRequest> requests, CancellationToken ct)
+    {
+        if (!_options.IsAllowed(model))
+        {
+            throw NotAllowed(model);
+        }
+
+        var batch = new GenerateContentBatch(DisplayName: displayName, InputConfig: new BatchInputConfig(new InlinedRequests(
+            [.. requests.Select(r => new InlinedRequest(ToWire(r.Image), new Dictionary<string, string> { [BatchKey] = r.Key }))])));
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiVersion}/models/{Uri.EscapeDataString(model)}:batchGenerateContent")
+        {
+            Content = JsonContent.Create(new BatchGenerateContentRequest(batch), GeminiJsonContext.Default.BatchGenerateContentRequest),
+        };
+        return ReadBatch(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct));
+    }
+
+    public async Task<GeminiBatch> GetBatchAsync(string name, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, $"{ApiVersion}/{BatchPath(name)}");
+        return ReadBatch(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct));
+    }
+
+    public async Task<IReadOnlyList<GeminiBatch>> ListBatchesAsync(CancellationToken ct)
+    {
+        var batches = new List<GeminiBatch>();
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        string? token = null;
+        for (var page = 1; page <= MaxModelPages; page++)
+        {
+            var path = $"{ApiVersion}/batches?pageSize={BatchesPageSize}" + (token is null ? "" : $"&pageToken={Uri.EscapeDataString(token)}");
+            using var message = new HttpRequestMessage(HttpMethod.Get, path);
+            var list = await SendAsync(message, GeminiJsonContext.Default.BatchOperationList, ct);
+            batches.AddRange((list.Operations ?? []).Select(ReadBatch));
+            token = list.NextPageToken;
+            if (string.IsNullOrEmpty(token) || !tokens.Add(token))
+            {
+                break;
+            }
+        }
+
+        return batches;
+    }
+
+    public async Task CancelBatchAsync(string name, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiVersion}/{BatchPath(name)}:cancel");
+        await SendAsync(message, GeminiJsonContext.Default.JsonElement, ct);
+    }
+
+    // "batches/abc" as Gemini names it; the id is escaped, the slash kept.
+    private static string BatchPath(string name) =>
+        name.StartsWith(BatchPrefix, StringComparison.Ordinal) && name.Length > BatchPrefix.Length
+            ? BatchPrefix + Uri.EscapeDataString(name[BatchPrefix.Length..])
+            : throw new ArgumentException($"'{name}' is not a batch name (batches/…).", nameof(name));
+
+    private static GeminiBatch ReadBatch(BatchOperation operation)
+    {
+        var batch = operation.Metadata;
+        var output = operation.Response?.InlinedResponses ?? batch?.Output?.InlinedResponses;
+        var model = batch?.Model is { } m && m.StartsWith("models/", StringComparison.Ordinal) ? m["models/".Length..] : batch?.Model ?? "";
+        var results = (output?.InlinedResponses ?? []).Select((r, i) => ReadBatchResult(r, i, model)).ToList();
+        return new GeminiBatch(operation.Name, batch?.DisplayName ?? "", model, ReadState(batch?.State), results, operation.Error?.Message);
+    }
+
+    private static GeminiBatchResult ReadBatchResult(InlinedResponse response, int index, string model)
+    {
+        // Google keeps the order of the requests; the key (our metadata) says it outright.
+        var key = response.Metadata?.GetValueOrDefault(BatchKey) ?? index.ToString(CultureInfo.InvariantCulture);
+        if (response.Error is { } error)
+        {
+            var status = GeminiErrorCodes.FromRpcCode(error.Code);
+            var code = error.Status ?? GeminiErrorCodes.FromHttpStatus(status);
+            return new GeminiBatchResult(key, null, new GeminiException(code,
+                $"Gemini failed the batch request with {code}: {error.Message}", GeminiErrorCodes.IsTransientStatus(status), status));
+        }
+
+        try
+        {
+            return new GeminiBatchResult(key, ReadImage(response.Response ?? new GenerateContentResponse(), model), null);
+        }
+        catch (GeminiException ex)
+        {
+            return new GeminiBatchResult(key, null, ex);
+        }
+    }
+
+    private static GeminiBatchState ReadState(string? state) =>
+        (state?.Replace("BATCH_STATE_", "", StringComparison.Ordinal).Replace("JOB_STATE_", "", StringComparison.Ordinal)) switch
+        {
+            "PENDING" => GeminiBatchState.Pending,
+            "RUNNING" => GeminiBatchState.Running,
+            "SUCCEEDED" => GeminiBatchState.Succeeded,
+            "FAILED" => GeminiBatchState.Failed,
+            "CANCELLED" => GeminiBatchState.Cancelled,
+            "EXPIRED" => GeminiBatchState.Expired,
+            _ => GeminiBatchState.Unspecified,
+        };
 
     /// <summary>The failure for a request naming a model the options do not allow.</summary>
     internal static GeminiException NotAllowed(string model) =>

@@ -30,7 +30,11 @@ public sealed class GeminiCostEstimator(IOptions<GeminiOptions> options)
     /// <see cref="GeminiImageModels"/> knows the output tokens per image of <paramref name="imageSize"/>.</summary>
     /// <param name="imageSize">The size asked for (null: the model's default), used only when usage is missing: the
     /// estimate is then the images' published output tokens, without the (small) prompt.</param>
-    public decimal? EstimateUsd(string model, int images, GeminiUsage? usage, string? imageSize = null)
+    /// <param name="batched">Made through the Batch API: the estimate is scaled by <see cref="GeminiOptions.BatchPriceFactor"/>.</param>
+    public decimal? EstimateUsd(string model, int images, GeminiUsage? usage, string? imageSize = null, bool batched = false) =>
+        LiveUsd(model, images, usage, imageSize) * (batched ? options.Value.BatchPriceFactor : 1m);
+
+    private decimal? LiveUsd(string model, int images, GeminiUsage? usage, string? imageSize)
     {
         if (!options.Value.Prices.TryGetValue(model, out var price))
         {

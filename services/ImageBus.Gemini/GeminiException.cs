@@ -111,6 +111,17 @@ public static class GeminiErrorCodes
         _ => $"HTTP_{status}",
     };
 
+    // google.rpc.Code ↔ HTTP status, as Google's API design guide pairs them: a batch request's error is a
+    // google.rpc.Status, which carries the gRPC code rather than the HTTP status.
+    private static readonly (int Http, int Rpc)[] RpcCodes =
+        [(400, 3), (401, 16), (403, 7), (404, 5), (409, 10), (429, 8), (499, 1), (500, 13), (501, 12), (503, 14), (504, 4)];
+
+    /// <summary>The gRPC code of an HTTP status (INTERNAL, 13, for one without its own).</summary>
+    public static int ToRpcCode(int httpStatus) => RpcCodes.FirstOrDefault(c => c.Http == httpStatus) is { Rpc: > 0 } pair ? pair.Rpc : 13;
+
+    /// <summary>The HTTP status of a gRPC code (500 for one without its own).</summary>
+    public static int FromRpcCode(int rpcCode) => RpcCodes.FirstOrDefault(c => c.Rpc == rpcCode) is { Http: > 0 } pair ? pair.Http : 500;
+
     /// <summary>Statuses worth another try: throttling, server faults, gateways.</summary>
     public static bool IsTransientStatus(int status) => status is 408 or 429 or 500 or 502 or 503 or 504;
 }

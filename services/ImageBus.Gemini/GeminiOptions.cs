@@ -68,6 +68,11 @@ public sealed class GeminiOptions : IValidatableObject
     /// missing here reports no cost.</summary>
     public Dictionary<string, GeminiPrice> Prices { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>What an image made through the Batch API costs, as a share of <see cref="Prices"/> (Google bills batches at
+    /// half the live price).</summary>
+    [Range(typeof(decimal), "0", "1")]
+    public decimal BatchPriceFactor { get; set; } = 0.5m;
+
     /// <summary><see cref="Model"/> and then <see cref="AllowedModels"/>, each once.</summary>
     public IReadOnlyList<string> UsableModels => [.. new[] { Model }.Concat(AllowedModels).Distinct(StringComparer.Ordinal)];
 

@@ -11,7 +11,7 @@ public static class GeminiServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="GeminiOptions"/> (section <c>Gemini</c>, validated at start-up, key falling back
     /// to <c>GEMINI_API_KEY</c>, <see cref="GeminiOptions.AllowedModels"/> to the current image models),
-    /// <see cref="IGeminiClient"/> as a typed HttpClient, <see cref="GeminiImageGenerator"/> and
+    /// <see cref="IGeminiClient"/> and <see cref="IGeminiBatchClient"/> as typed HttpClients, <see cref="GeminiImageGenerator"/> and
     /// <see cref="GeminiImageAnalyzer"/> on <see cref="GeminiRetryPipeline"/>, and <see cref="GeminiCostEstimator"/>. Register an
     /// <see cref="IGeminiRateLimiter"/> first to put calls on a budget; the retry waits run on the registered
     /// <see cref="TimeProvider"/> (<see cref="TimeProvider.System"/> unless one is registered).</summary>
@@ -28,13 +28,8 @@ public static class GeminiServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.AddHttpClient<IGeminiClient, GeminiClient>((sp, http) =>
-        {
-            var baseUrl = sp.GetRequiredService<IOptions<GeminiOptions>>().Value.BaseUrl;
-            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
-            // The client enforces Gemini:CallTimeout itself; a second, shorter clock here would only confuse it.
-            http.Timeout = Timeout.InfiniteTimeSpan;
-        });
+        services.AddHttpClient<IGeminiClient, GeminiClient>(ConfigureHttp);
+        services.AddHttpClient<IGeminiBatchClient, GeminiClient>(ConfigureHttp);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GeminiRetryPipeline>();
         services.TryAddSingleton<IGeminiRateLimiter, UnlimitedGeminiRate>();
@@ -42,6 +37,14 @@ public static class GeminiServiceCollectionExtensions
         services.AddTransient<GeminiImageGenerator>();
         services.AddTransient<GeminiImageAnalyzer>();
         return services;
+    }
+
+    private static void ConfigureHttp(IServiceProvider services, HttpClient http)
+    {
+        var baseUrl = services.GetRequiredService<IOptions<GeminiOptions>>().Value.BaseUrl;
+        http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+        // The client enforces Gemini:CallTimeout itself; a second, shorter clock here would only confuse it.
+        http.Timeout = Timeout.InfiniteTimeSpan;
     }
 
     /// <summary>Binds <see cref="GeminiOptions"/> from section <c>Gemini</c> with <see cref="GeminiOptions.AllowedModels"/>

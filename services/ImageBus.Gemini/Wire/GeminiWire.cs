@@ -63,10 +63,77 @@ public sealed record QuotaViolation(
     IReadOnlyDictionary<string, string>? QuotaDimensions = null,
     JsonElement? QuotaValue = null);
 
+// The Batch API (models.batchGenerateContent, batches.get/list/cancel). A batch travels as a long-running operation
+// whose metadata is the batch and whose response (once done) its output; int64 counts are JSON strings.
+
+public sealed record BatchGenerateContentRequest(GenerateContentBatch Batch);
+
+/// <summary>A batch as Google describes it; on create only <see cref="DisplayName"/> and <see cref="InputConfig"/> are sent.</summary>
+/// <param name="State">Google writes <c>BATCH_STATE_*</c> over REST and <c>JOB_STATE_*</c> in its SDKs; both are read.</param>
+public sealed record GenerateContentBatch(
+    [property: JsonPropertyName("@type")] string? Type = null,
+    string? Name = null,
+    string? Model = null,
+    string? DisplayName = null,
+    BatchInputConfig? InputConfig = null,
+    GenerateContentBatchOutput? Output = null,
+    DateTimeOffset? CreateTime = null,
+    DateTimeOffset? EndTime = null,
+    DateTimeOffset? UpdateTime = null,
+    BatchStats? BatchStats = null,
+    string? State = null)
+{
+    public const string MetadataType = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch";
+}
+
+/// <summary>Inline requests, or the name of an uploaded JSONL file (<c>files/…</c>).</summary>
+public sealed record BatchInputConfig(InlinedRequests? Requests = null, string? FileName = null);
+
+public sealed record InlinedRequests(IReadOnlyList<InlinedRequest> Requests);
+
+/// <summary>One request of a batch; <see cref="Metadata"/> comes back with its response (our <c>key</c>).</summary>
+public sealed record InlinedRequest(GenerateContentRequest Request, IReadOnlyDictionary<string, string>? Metadata = null);
+
+public sealed record GenerateContentBatchOutput(
+    [property: JsonPropertyName("@type")] string? Type = null,
+    InlinedResponseList? InlinedResponses = null,
+    string? ResponsesFile = null)
+{
+    public const string ResponseType = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput";
+}
+
+public sealed record InlinedResponseList(IReadOnlyList<InlinedResponse>? InlinedResponses = null);
+
+/// <summary>A request's answer or its own failure (a <c>google.rpc.Status</c>: gRPC code, message), with the request's metadata.</summary>
+public sealed record InlinedResponse(
+    GenerateContentResponse? Response = null,
+    ErrorStatus? Error = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
+
+public sealed record BatchStats(
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)] long? RequestCount = null,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)] long? SuccessfulRequestCount = null,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)] long? FailedRequestCount = null,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)] long? PendingRequestCount = null);
+
+/// <summary>A long-running operation on a batch: <c>name</c> is the batch's (<c>batches/…</c>).</summary>
+public sealed record BatchOperation(
+    string Name,
+    GenerateContentBatch? Metadata = null,
+    bool? Done = null,
+    GenerateContentBatchOutput? Response = null,
+    ErrorStatus? Error = null);
+
+public sealed record BatchOperationList(IReadOnlyList<BatchOperation>? Operations = null, string? NextPageToken = null);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GenerateContentRequest))]
 [JsonSerializable(typeof(GenerateContentResponse))]
 [JsonSerializable(typeof(GeminiModel))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(BatchGenerateContentRequest))]
+[JsonSerializable(typeof(BatchOperation))]
+[JsonSerializable(typeof(BatchOperationList))]
+[JsonSerializable(typeof(JsonElement))]
 public sealed partial class GeminiJsonContext : JsonSerializerContext;

@@ -14,9 +14,11 @@ public sealed class CliTests(ClusterFixture fixture) : IClassFixture<ClusterFixt
     public async Task Jobs_lists_the_jobs_newest_first_filtered_by_case_and_status()
     {
         var tenant = $"cli-{Guid.NewGuid():N}"[..20];
+        // One after the other: a job's place in the list is when the orchestrator took it on, which two submissions a
+        // moment apart may reach in either order.
         var first = await cluster.SubmitAsync(SampleCases.Small(tenant, 1));
-        var second = await cluster.SubmitAsync(SampleCases.Small(tenant, 2));
         await cluster.WaitForJobAsync(first, TimeSpan.FromSeconds(90), JobStatuses.Completed);
+        var second = await cluster.SubmitAsync(SampleCases.Small(tenant, 2));
         var done = await cluster.WaitForJobAsync(second, TimeSpan.FromSeconds(90), JobStatuses.Completed);
 
         var (code, output, errors) = await RunAsync(cluster.AdminKey, "jobs", "--tenant", tenant);

@@ -66,10 +66,14 @@ public static class ChaosScenarios
 
     static async Task<ChaosRow> KillDuringCallsAsync(string service)
     {
-        await using var run = await ChaosRun.StartAsync(latencyMs: 3000);
-        return await run.CasesAsync($"kill -9 {service.ToLowerInvariant()} during Gemini calls", cases: 3, disrupt: async () =>
+        const int latencyMs = 3000;
+        await using var run = await ChaosRun.StartAsync(latencyMs);
+        return await run.CasesAsync($"kill -9 {service.ToLowerInvariant()} during Gemini calls", cases: 3, disrupt: async firstJob =>
         {
-            await run.WaitForGeminiCallsAsync(5);
+            // While the first job's calls wait for their answers: its images are dispatched, Gemini has not answered yet.
+            // (A kill after an answer but before its result is published makes the image again: at least once.)
+            await run.Pipeline.Cluster.WaitForJobAsync(firstJob, TimeSpan.FromMinutes(2), "generating");
+            await Task.Delay(latencyMs / 2);
             run.Pipeline.Cluster.Service(service).Kill();
             await Task.Delay(TimeSpan.FromSeconds(2));
             run.Pipeline.Cluster.StartService(service);
@@ -80,7 +84,7 @@ public static class ChaosScenarios
     {
         await using var broker = await PrivateServers.StartBrokerAsync();
         await using var run = await ChaosRun.StartAsync(latencyMs: 1000, broker: broker.Endpoint);
-        return await run.CasesAsync($"restart RabbitMQ ({options.BrokerRestarts} times in a row)", cases: 3, disrupt: async () =>
+        return await run.CasesAsync($"restart RabbitMQ ({options.BrokerRestarts} times in a row)", cases: 3, disrupt: async _ =>
         {
             await run.WaitForGeminiCallsAsync(3);
             for (var i = 0; i < options.BrokerRestarts; i++)
@@ -96,7 +100,7 @@ public static class ChaosScenarios
     {
         await using var postgres = await PrivateServers.StartPostgresAsync();
         await using var run = await ChaosRun.StartAsync(latencyMs: 1000, postgresPort: postgres.Endpoint);
-        return await run.CasesAsync("restart PostgreSQL", cases: 3, disrupt: async () =>
+        return await run.CasesAsync("restart PostgreSQL", cases: 3, disrupt: async _ =>
         {
             await run.WaitForGeminiCallsAsync(3);
             await postgres.StopAsync();
@@ -121,7 +125,7 @@ public static class ChaosScenarios
     {
         await using var run = await ChaosRun.StartAsync(latencyMs: 500);
         run.Receiver.Respond(_ => Task.FromResult(StatusCodes.Status503ServiceUnavailable));
-        return await run.CasesAsync($"webhook receiver down for {options.WebhookOutage.TotalSeconds:0} s", cases: 3, disrupt: async () =>
+        return await run.CasesAsync($"webhook receiver down for {options.WebhookOutage.TotalSeconds:0} s", cases: 3, disrupt: async _ =>
         {
             await Task.Delay(options.WebhookOutage);
             run.Receiver.Respond(_ => Task.FromResult(StatusCodes.Status200OK));
@@ -211,7 +215,8 @@ public static class ChaosScenarios
 
         /// <summary>Submits the sample case <paramref name="cases"/> times (each with a trace of its own and the receiver as
         /// its webhook), runs the disruption alongside, and counts.</summary>
-        public async Task<ChaosRow> CasesAsync(string name, int cases, Func<Task>? disrupt = null, (string Marker, int Items)? marker = null,
+        /// <param name="disrupt">Run alongside, given the first job's id once it was accepted.</param>
+        public async Task<ChaosRow> CasesAsync(string name, int cases, Func<Guid, Task>? disrupt = null, (string Marker, int Items)? marker = null,
             bool tenantPerCase = false)
         {
             var tenants = Enumerable.Range(0, cases).Select(i => tenantPerCase ? $"{Tenant}-{i:000}" : Tenant).ToList();
@@ -243,7 +248,7 @@ public static class ChaosScenarios
                 submitted.Add((job, body));
                 if (i == 0 && disrupt is not null)
                 {
-                    disruption = Task.Run(disrupt);
+                    disruption = Task.Run(() => disrupt(job));
                 }
             }
 

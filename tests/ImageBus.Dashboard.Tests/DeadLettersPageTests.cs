@@ -79,6 +79,28 @@ public sealed class DeadLettersPageTests(DashboardFixture fixture)
         await Expect(page.Locator(".facts .badge").First).ToHaveTextAsync("completed");
     }
 
+    [Fact]
+    public async Task A_broker_refusal_part_way_through_a_retry_says_how_many_went_back()
+    {
+        // The gateway answers 503 with "retried" only when RabbitMQ refuses a publish mid-retry, which a test cannot cause
+        // on the shared broker: the page is handed the API's documented answers (DeadLettersApi.Retry) instead.
+        var page = await fixture.SignInAsync(cluster.AdminKey);
+        await page.RouteAsync("**/v1/admin/dead-letters/groups", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json",
+            Body = """{"groups":[{"groupId":"g-refused","exceptionType":"System.IO.IOException","message":"disk full","messageType":"urn:message:ImageBus.Contracts:GenerateImage","count":3,"queues":["generate-image_error"],"firstAt":"2026-12-01T10:00:00Z","lastAt":"2026-12-01T10:00:00Z"}]}""",
+        }));
+        await page.RouteAsync("**/v1/admin/dead-letters/retry", route => route.FulfillAsync(new()
+        {
+            Status = 503, ContentType = "application/problem+json",
+            Body = """{"status":503,"title":"The broker refused a retried message.","detail":"nack","retried":2}""",
+        }));
+        await page.GotoAsync("/#/dead-letters");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Retry group System.IO.IOException: disk full" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("503 The broker refused a retried message.");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("2 messages were sent back before the refusal");
+    }
+
     /// <summary>deploy/sample-case.json (the tenant <see cref="ImageBusCluster.DefaultTenant"/>'s) with a fresh case id and
     /// FakeGemini answering <paramref name="itemId"/> 2.5 s late.</summary>
     static JsonObject SampleCaseWithLatencyOn(string itemId)

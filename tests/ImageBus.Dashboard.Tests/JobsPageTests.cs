@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -51,15 +52,47 @@ public sealed class JobsPageTests(DashboardFixture fixture)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Job of case case-0042-the-lighthouse-keeper" })).ToBeVisibleAsync();
         var thumbnails = page.GetByRole(AriaRole.Img, new() { NameRegex = new Regex("^Thumbnail of ") });
         await Expect(thumbnails).ToHaveCountAsync(14, new() { Timeout = 60_000 });
-        // Every one decoded: a broken link would leave naturalWidth 0.
+        // Every one decoded as the gateway's 256 px square thumbnail (made on first request), not the page's fallback to the
+        // full image: a broken link would leave naturalWidth 0, the full image would be 1024 px or not square.
         await page.WaitForFunctionAsync(
             "() => { const images = [...document.querySelectorAll('.thumbnails img')];"
-            + " return images.length === 14 && images.every(i => i.complete && i.naturalWidth > 0); }",
+            + " return images.length === 14 && images.every(i => i.complete && i.src.includes('variant=thumb')"
+            + " && i.naturalWidth === 256 && i.naturalHeight === 256); }",
             null, new() { Timeout = 60_000 });
         await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Each image" }).GetByRole(AriaRole.Row)).ToHaveCountAsync(15);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Retry failed images" })).ToBeDisabledAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel job" })).ToBeDisabledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(DashboardFixture.ScreenshotDirectory, "job-page.png"), FullPage = true });
+
+        var download = await page.RunAndWaitForDownloadAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Download archive" }).ClickAsync(), new() { Timeout = 60_000 });
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Archive downloaded");
+        Assert.EndsWith(".zip", download.SuggestedFilename);
+        AssertArchiveOfCompletedSampleCase(await download.PathAsync());
+    }
+
+    /// <summary>14 JPEGs and a manifest listing the 14 items completed, each with its file.</summary>
+    static void AssertArchiveOfCompletedSampleCase(string path)
+    {
+        using var archive = ZipFile.OpenRead(path);
+        var jpegs = archive.Entries.Where(e => e.FullName.EndsWith(".jpg", StringComparison.Ordinal)).ToList();
+        Assert.Equal(14, jpegs.Count);
+        Assert.All(jpegs, entry =>
+        {
+            using var content = entry.Open();
+            Span<byte> header = stackalloc byte[2];
+            content.ReadExactly(header);
+            Assert.True(header is [0xFF, 0xD8], $"{entry.FullName} does not start as a JPEG");
+        });
+
+        var manifestEntry = archive.GetEntry("manifest.json") ?? throw new InvalidOperationException("the archive has no manifest.json");
+        using var manifestStream = manifestEntry.Open();
+        var manifest = JsonNode.Parse(manifestStream)!;
+        Assert.Equal("completed", (string?)manifest["status"]);
+        var items = manifest["items"]!.AsArray();
+        Assert.Equal(14, items.Count);
+        Assert.All(items, item => Assert.Equal("completed", (string?)item!["status"]));
+        Assert.Equal(jpegs.Select(e => e.FullName).Order(), items.Select(i => (string)i!["fileName"]!).Order());
     }
 
     [Fact]

@@ -23,7 +23,11 @@ export function renderDeadLetters(main) {
         ? `Retried ${answer.retried} ${answer.retried === 1 ? 'message' : 'messages'} (${what}).`
         : `Deleted ${answer.deleted} ${answer.deleted === 1 ? 'message' : 'messages'} (${what}).`));
     } catch (error) {
-      replace(result, alert(error));
+      // The broker refusing part-way through a retry (503) leaves the ones before it sent: say how many.
+      const retried = error.problem?.retried;
+      replace(result, alert(error), Number.isInteger(retried)
+        ? h('p', {}, `${retried} ${retried === 1 ? 'message was' : 'messages were'} sent back before the refusal; the rest are still here.`)
+        : null);
     }
     await Promise.all([loadGroups(), loadAudit()]);
   }

@@ -15,12 +15,12 @@ public sealed class WorkerOptions
     /// <summary>generateContent calls per minute, per model, that all workers on the same database make together
     /// (Gemini's per-minute quota, or a share of it). A burst up to it starts at once; no 60 s window holds more; calls
     /// past it wait for their turn. See <see cref="Throttling.GeminiBudget"/>.</summary>
-    [Range(1, 100_000)]
+    [Range(1, 1_000_000)]
     public int RequestsPerMinute { get; set; } = 60;
 
     /// <summary>Images per minute, per model, the same way (image models' IPM quota); null when only
     /// <see cref="RequestsPerMinute"/> applies.</summary>
-    [Range(1, 100_000)]
+    [Range(1, 1_000_000)]
     public int? ImagesPerMinute { get; set; }
 
     /// <summary>On SIGTERM the worker stops taking commands and lets the images it is generating finish for this long;

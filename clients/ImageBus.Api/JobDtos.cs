@@ -13,7 +13,8 @@ public sealed record SubmitJobRequest(
     string? IdempotencyKey = null,
     int? DeadlineSeconds = null,
     IReadOnlyList<string>? WebhookEvents = null,
-    string? Model = null);
+    string? Model = null,
+    string? Mode = null);
 
 /// <summary>One image of a <see cref="SubmitJobRequest"/>: the fields of <see cref="CaseImageItem"/>, except that a
 /// source image sent along is named by its file part (<see cref="SourceImageUpload"/>); its blob key is the gateway's
@@ -38,6 +39,9 @@ public sealed record CancelJobRequest(string? Reason = null);
 /// <summary>Answer of <c>GET /v1/jobs/{id}</c>.</summary>
 /// <param name="Model">The Gemini model of the job's images; null until the orchestrator has taken the job on.</param>
 /// <param name="Billing">Images billed, delivered and refundable (see README, "Billing facts").</param>
+/// <param name="Mode">How the job's images reach Gemini: <c>live</c> or <c>batch</c> (<c>auto</c> is settled to one of them when the
+/// job is taken on); null until then.</param>
+/// <param name="Batches">The Gemini batches a batch-mode job's images went into, with their states; empty for a live job.</param>
 public sealed record JobStatusResponse(
     Guid JobId,
     string TenantId,
@@ -53,10 +57,22 @@ public sealed record JobStatusResponse(
     decimal? EstimatedCostUsd,
     int? TotalTokens,
     JobBilling Billing,
-    IReadOnlyList<ImageStatusResponse> Images);
+    IReadOnlyList<ImageStatusResponse> Images,
+    string? Mode = null,
+    IReadOnlyList<JobBatchResponse>? Batches = null);
+
+/// <summary>A Gemini batch holding images of the job (it may hold other jobs' images too).</summary>
+/// <param name="Name">Gemini's name for it (<c>batches/…</c>), once Gemini has it.</param>
+/// <param name="State"><c>open</c>, <c>full</c>, <c>creating</c> (ours), then Gemini's: <c>pending</c>, <c>running</c>,
+/// <c>succeeded</c>, <c>failed</c>, <c>expired</c>, <c>cancelled</c>.</param>
+/// <param name="Images">The job's image attempts in it.</param>
+public sealed record JobBatchResponse(
+    Guid BatchId, string? Name, string State, int Images, DateTimeOffset OpenedAt, DateTimeOffset? SubmittedAt, DateTimeOffset? EndedAt);
 
 /// <param name="Step">A staged image's step (<c>analysing</c>, <c>generating</c>; the last one reached once it ended), null for other kinds.</param>
 /// <param name="Analysis">A staged image's analysis of its source image in the current attempt, once step 1 finished.</param>
+/// <param name="Route">Where the current attempt was sent: <c>live</c> or <c>batch</c>; null before it was sent.</param>
+/// <param name="BatchId">The Gemini batch (one of the job's <see cref="JobStatusResponse.Batches"/>) the current attempt is in.</param>
 public sealed record ImageStatusResponse(
     string ItemId,
     string Kind,
@@ -75,7 +91,9 @@ public sealed record ImageStatusResponse(
     decimal? EstimatedCostUsd,
     bool Billed,
     int BilledCalls,
-    IReadOnlyList<ImageAttemptResponse> History);
+    IReadOnlyList<ImageAttemptResponse> History,
+    string? Route = null,
+    Guid? BatchId = null);
 
 /// <summary>How one earlier attempt of an image ended, and the Gemini calls billed for it.</summary>
 public sealed record ImageAttemptResponse(int Attempt, string Status, string? ErrorCode, string? Error, DateTimeOffset At, int BilledCalls);

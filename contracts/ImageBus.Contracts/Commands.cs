@@ -42,6 +42,9 @@ public sealed record CaseImageItem(
 /// <c>job.progress</c>) to POST to <paramref name="WebhookUrl"/>; every type when absent.</param>
 /// <param name="Model">The Gemini image model for every image of the job, one of the configured allowlist
 /// (<c>Gemini:Model</c> and <c>Gemini:AllowedModels</c>); <c>Gemini:Model</c> when absent.</param>
+/// <param name="Mode">One of <see cref="GenerationModes"/>: <c>live</c> (the default) calls Gemini per image at once; <c>batch</c>
+/// sends the images through Gemini's Batch API at half the price, with a turnaround of hours; <c>auto</c> is batch when the
+/// job's deadline is at least the configured batch turnaround, else live.</param>
 public sealed record GenerateCaseImages(
     Guid JobId,
     string TenantId,
@@ -52,7 +55,8 @@ public sealed record GenerateCaseImages(
     string? IdempotencyKey = null,
     int? DeadlineSeconds = null,
     IReadOnlyList<string>? WebhookEvents = null,
-    string? Model = null);
+    string? Model = null,
+    string? Mode = null);
 
 /// <summary>Tries the failed and timed-out images of a partial or failed job again, each with its
 /// attempt number plus one. Other images and states are left alone.</summary>
@@ -62,7 +66,9 @@ public sealed record RetryFailedImages(Guid JobId);
 /// marked cancelled, and workers skip the job's images still queued.</summary>
 public sealed record CancelCaseImages(Guid JobId, string? Reason = null);
 
-/// <summary>Asks a worker for one image of a job.</summary>
+/// <summary>Asks a worker for one image of a job: sent to queue <c>generate-image</c> for a live call, or to
+/// <c>batch-image</c> to go into a Gemini batch (answered alike, with <see cref="ImageGenerated"/> or
+/// <see cref="ImageGenerationFailed"/>, or with <see cref="BatchImageAbandoned"/> when its batch ends without it).</summary>
 /// <param name="Model">The job's Gemini model, as the orchestrator settled it; the worker's <c>Gemini:Model</c> when
 /// absent (a command sent before jobs had models).</param>
 public sealed record GenerateImage(

@@ -48,6 +48,11 @@ public sealed record ImageGenerationFailed(
     int BilledCalls = 0,
     string? Analysis = null);
 
+/// <summary>A batched image's batch ended without a result for it (the batch expired, failed, or was cancelled at Gemini):
+/// the saga sends it live if the job's deadline still allows, else leaves it to time out.</summary>
+/// <param name="BatchState">How the batch ended, e.g. <c>expired</c>.</param>
+public sealed record BatchImageAbandoned(Guid JobId, string ItemId, int Attempt, Guid BatchId, string BatchState, DateTimeOffset At);
+
 /// <summary>A worker finished step 1 of a staged image (<see cref="ImageKinds.Staged"/>): Gemini analysed its source image.
 /// Step 2 (the generation) follows in the same handling of the <see cref="GenerateImage"/>; its
 /// <see cref="ImageGenerated"/> or <see cref="ImageGenerationFailed"/> counts every call of the attempt, these included.</summary>

@@ -25,6 +25,21 @@ public static class ImageSteps
     public const string Generating = "generating";
 }
 
+/// <summary>How a job's images reach Gemini (<see cref="GenerateCaseImages.Mode"/>).</summary>
+public static class GenerationModes
+{
+    /// <summary>One Gemini call per image, at once.</summary>
+    public const string Live = "live";
+
+    /// <summary>Through Gemini's Batch API: half the live price, results within hours (Google targets 24).</summary>
+    public const string Batch = "batch";
+
+    /// <summary>Batch when the job's deadline is at least the batch turnaround, else live.</summary>
+    public const string Auto = "auto";
+
+    public static IReadOnlyList<string> All { get; } = [Live, Batch, Auto];
+}
+
 /// <summary>Aspect ratios Gemini's image models accept. Not every model takes every one: 1:4, 4:1, 1:8 and 8:1 only
 /// Gemini 3.1 Flash Image does.</summary>
 public static class AspectRatios

@@ -1,3 +1,4 @@
+using ImageBus.Batches;
 using ImageBus.Gateway.Admin;
 using ImageBus.Gateway.ApiReference;
 using ImageBus.Gateway.Auth;
@@ -35,6 +36,8 @@ public static class GatewayExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddBlobStore();
         services.AddJobStore();
+        // Batch-mode jobs' status names their Gemini batches.
+        services.AddGeminiBatches();
         services.AddWebhookStore();
         services.AddGatewayAuthorization();
         services.AddSignedImageUrls();

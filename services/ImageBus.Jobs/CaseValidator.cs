@@ -66,6 +66,11 @@ public static class CaseValidator
             }
         }
 
+        if (command.Mode is { } mode && !GenerationModes.All.Contains(mode))
+        {
+            errors.Add(new("mode", $"{InputText.Show(mode)} is not one of {string.Join(", ", GenerationModes.All)}"));
+        }
+
         var model = command.Model ?? models.Model;
         var allowed = models.IsAllowed(model);
         if (!allowed)

@@ -54,6 +54,13 @@ public sealed class JobImage
     public string? Error { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>Where the current attempt was sent (<see cref="GenerationModes.Live"/> or <see cref="GenerationModes.Batch"/>);
+    /// null before it was sent, and for images sent before jobs had modes (live).</summary>
+    public string? Route { get; set; }
+
+    /// <summary>Whether the current attempt waits in a Gemini batch rather than for a live call.</summary>
+    public bool IsBatched => Route == GenerationModes.Batch;
+
     /// <summary>When the current attempt was last sent to the workers, and how often it was sent.</summary>
     public DateTimeOffset? DispatchedAt { get; set; }
     public int Dispatches { get; set; }
@@ -62,6 +69,9 @@ public sealed class JobImage
     public List<ImageAttempt> History { get; set; } = [];
 
     public bool IsFinished => Status != ImageStatuses.Queued;
+
+    /// <summary>Whether this image can go into a Gemini batch: a staged one cannot, its generation needs its analysis first.</summary>
+    public bool IsBatchable => Kind != ImageKinds.Staged;
 
     /// <summary>Ends the current attempt in <paramref name="status"/> and records it in the history.</summary>
     public void Finish(string status, DateTimeOffset at, string? errorCode = null, string? error = null, int billedCalls = 0)

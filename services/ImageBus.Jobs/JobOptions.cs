@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageBus.Contracts;
 
 namespace ImageBus.Jobs;
 
@@ -48,6 +49,25 @@ public sealed class JobOptions
     [Range(1, 604_800)]
     public int MaxDeadlineSeconds { get; set; } = 86_400;
 
-    /// <summary>How long a job may take: its request's <c>deadlineSeconds</c>, else <see cref="JobDeadline"/>.</summary>
-    public TimeSpan DeadlineFor(int? deadlineSeconds) => deadlineSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : JobDeadline;
+    /// <summary>How long a batch-mode job may take unless its request says otherwise: Google targets 24 hours for a batch.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan BatchJobDeadline { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The batch turnaround an <c>auto</c> job is batched for: a deadline at least this long goes through the Batch
+    /// API, a shorter one live.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan BatchTurnaround { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a job may take: its request's <c>deadlineSeconds</c>, else <see cref="BatchJobDeadline"/> for a job
+    /// that asks for batch mode and <see cref="JobDeadline"/> for the rest.</summary>
+    public TimeSpan DeadlineFor(int? deadlineSeconds, string? mode) =>
+        deadlineSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : mode == GenerationModes.Batch ? BatchJobDeadline : JobDeadline;
+
+    /// <summary>The mode a job runs in: <c>auto</c> settled by its deadline against <see cref="BatchTurnaround"/>, no mode live.</summary>
+    public string ModeFor(string? mode, TimeSpan deadline) => mode switch
+    {
+        GenerationModes.Batch => GenerationModes.Batch,
+        GenerationModes.Auto => deadline >= BatchTurnaround ? GenerationModes.Batch : GenerationModes.Live,
+        _ => GenerationModes.Live,
+    };
 }

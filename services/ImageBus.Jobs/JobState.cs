@@ -20,6 +20,14 @@ public sealed class JobState : SagaStateMachineInstance
     public string? Model { get; set; }
     public string? WebhookUrl { get; set; }
 
+    /// <summary>How the job's images reach Gemini (<see cref="GenerationModes"/>: live or batch, <c>auto</c> settled when
+    /// the job was taken on); null for a job taken on before jobs had modes, which is live.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Whether the job's images go through Gemini's Batch API (staged items still go live: their second call needs
+    /// the first's answer).</summary>
+    public bool IsBatch => Mode == GenerationModes.Batch;
+
     /// <summary>The webhook event types the job's own webhook wants; all when null.</summary>
     public List<string>? WebhookEvents { get; set; }
     public string? IdempotencyKey { get; set; }
@@ -92,9 +100,10 @@ public sealed class JobState : SagaStateMachineInstance
 
     public int? TotalTokens => Images.Any(i => i.TotalTokens is not null) ? Images.Sum(i => i.TotalTokens ?? 0) : null;
 
-    /// <summary>When the earliest unfinished image runs out of time, if any image is out.</summary>
+    /// <summary>When the earliest unfinished live image runs out of time, if any is out (a batched image waits for its
+    /// batch, within the job's deadline).</summary>
     public DateTimeOffset? NextImageDeadline(TimeSpan imageDeadline) =>
-        Images.Where(i => !i.IsFinished).Min(i => i.DispatchedAt + imageDeadline);
+        Images.Where(i => !i.IsFinished && !i.IsBatched).Min(i => i.DispatchedAt + imageDeadline);
 
     public JobImage? FindImage(string itemId) => Images.Find(i => i.ItemId == itemId);
 

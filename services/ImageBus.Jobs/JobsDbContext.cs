@@ -28,6 +28,7 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options) : DbC
             job.Ignore(j => j.EstimatedCostUsd);
             job.Ignore(j => j.TotalTokens);
             job.Ignore(j => j.ValidationErrors);
+            job.Ignore(j => j.IsBatch);
             job.HasMany(j => j.Images).WithOne().HasForeignKey(i => i.JobId);
             job.Navigation(j => j.Images).AutoInclude();
         });
@@ -36,6 +37,8 @@ public sealed class JobsDbContext(DbContextOptions<JobsDbContext> options) : DbC
             image.ToTable("job_images");
             image.HasKey(i => new { i.JobId, i.ItemId });
             image.Ignore(i => i.IsFinished);
+            image.Ignore(i => i.IsBatched);
+            image.Ignore(i => i.IsBatchable);
             image.Property(i => i.History).HasColumnType("jsonb").HasConversion(
                 history => JsonSerializer.Serialize(history, JsonOptions),
                 json => JsonSerializer.Deserialize<List<ImageAttempt>>(json, JsonOptions) ?? new List<ImageAttempt>(),

@@ -76,6 +76,9 @@ ALTER TABLE job_requests ADD COLUMN IF NOT EXISTS deadline_at timestamptz NULL;
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS step text NULL;
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS analysis text NULL;
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS analysis_billed_calls integer NOT NULL DEFAULT 0;
+-- Batch mode: the job's mode (live, batch) and where each image's current attempt was sent.
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS mode text NULL;
+ALTER TABLE job_images ADD COLUMN IF NOT EXISTS route text NULL;
 
 -- Idempotency keys per tenant (IdempotencyKeys), kept for Jobs:IdempotencyKeyRetention: a repeat with the same body is
 -- the job it made, another body is refused. The primary key is what makes two concurrent repeats one job. A key

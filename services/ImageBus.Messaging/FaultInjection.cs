@@ -16,6 +16,10 @@ public sealed class FaultInjectionOptions
     /// <summary>With <see cref="CrashAfterCommit"/>: only after the commit of consuming this message type (its short
     /// name, e.g. <c>JobSlotGranted</c>); every commit when empty.</summary>
     public string? CrashAfterCommitOf { get; set; }
+
+    /// <summary>Ends the worker at once right after Gemini created a batch, before the batch is recorded, as a crash
+    /// there would: the batch's seal comes back, and it must find that batch rather than create a second one.</summary>
+    public bool CrashAfterBatchCreate { get; set; }
 }
 
 /// <summary>The test-only crash points of <see cref="FaultInjectionOptions"/>.</summary>
@@ -35,8 +39,25 @@ public sealed class FaultInjection(IOptions<FaultInjectionOptions> options, ILog
         Environment.FailFast($"FaultInjection:CrashAfterCommit after {what}");
     }
 
+    /// <summary>Called right after Gemini answered a batch create, before the batch's name is recorded.</summary>
+    public void AfterBatchCreated(string batchName)
+    {
+        if (!options.Value.CrashAfterBatchCreate)
+        {
+            return;
+        }
+
+        logger.LogCritical("Fault injection: crashing after Gemini created batch {BatchName}, before it is recorded", batchName);
+        Environment.FailFast($"FaultInjection:CrashAfterBatchCreate after {batchName}");
+    }
+
     public void WarnIfEnabled()
     {
+        if (options.Value.CrashAfterBatchCreate)
+        {
+            logger.LogWarning("Fault injection is ON (FaultInjection:CrashAfterBatchCreate): this process will crash on purpose; tests only");
+        }
+
         if (options.Value.CrashAfterCommit)
         {
             logger.LogWarning("Fault injection is ON (FaultInjection:CrashAfterCommit, only {Only}): this process will crash on purpose; tests only",

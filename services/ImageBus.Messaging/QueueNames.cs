@@ -7,4 +7,9 @@ public static class QueueNames
     public const string GenerateImage = "generate-image";
 
     public static Uri GenerateImageAddress { get; } = new($"exchange:{GenerateImage}");
+
+    /// <summary>Images of batch-mode jobs, packed into Gemini batches by the worker.</summary>
+    public const string BatchImage = "batch-image";
+
+    public static Uri BatchImageAddress { get; } = new($"exchange:{BatchImage}");
 }

@@ -25,6 +25,7 @@ public static class OrchestratorExtensions
         services.AddJobStore();
         services.AddOwnedDbContext<TenantSlotsDbContext>(OwnedSchema.Of<TenantSlotsDbContext>());
         services.AddCommandQueue(QueueNames.GenerateImage);
+        services.AddCommandQueue(QueueNames.BatchImage);
         services.AddImageBusMessaging(bus =>
         {
             bus.AddPostgresMessageScheduler();

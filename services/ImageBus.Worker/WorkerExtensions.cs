@@ -6,6 +6,10 @@ using ImageBus.Jobs;
 using ImageBus.Persistence;
 using ImageBus.Storage;
 using ImageBus.Http;
+using ImageBus.Batches;
+using ImageBus.Messaging.Outbox;
+using ImageBus.Messaging.Scheduling;
+using ImageBus.Worker.Batching;
 using ImageBus.Worker.Generation;
 using ImageBus.Worker.Throttling;
 using MassTransit;
@@ -24,7 +28,18 @@ public static class WorkerExtensions
     public static IServiceCollection AddWorker(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddImageGeneration(configuration);
-        services.AddImageBusMessaging(bus => bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition)));
+        services.AddGeminiBatching();
+        services.AddImageBusMessaging(bus =>
+        {
+            bus.AddConsumer<GenerateImageConsumer>(typeof(GenerateImageConsumerDefinition));
+            bus.AddPostgresMessageScheduler();
+            bus.AddConsumer<BatchImageConsumer>(typeof(BatchImageConsumerDefinition));
+            bus.AddConsumer<SealGeminiBatchConsumer>(typeof(SealGeminiBatchConsumerDefinition));
+            bus.AddConsumer<PollGeminiBatchConsumer>(typeof(PollGeminiBatchConsumerDefinition));
+            bus.AddConsumer<BatchJobCancelledConsumer>(typeof(BatchJobCancelledConsumerDefinition));
+        });
+        // Seals and polls of batches go out even while the orchestrator and the notifier are down.
+        services.AddScheduledMessageDispatcher();
         // Calls per minute against the budget, for system health.
         services.AddGeminiCallLedger(provider => new GeminiBudgetSetting(
             GeminiBudget.RequestsLimiter(provider.GetRequiredService<IOptions<GeminiOptions>>().Value.Model),
@@ -51,6 +66,8 @@ public static class WorkerExtensions
         services.AddJobStore();
         services.AddOwnedTables(OwnedSchema.Of<SharedRateLimiter>());
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<ImageRequestBuilder>();
+        services.AddSingleton<ImageResults>();
         services.AddSingleton<JobCancellationCheck>();
         // Source image URLs come from tenants: the same outbound address guard as webhooks (OutboundAddresses:AllowedHosts).
         services.AddAddressGuardedHttpClient<SourceImageFetcher>();
@@ -60,6 +77,17 @@ public static class WorkerExtensions
         services.AddSingleton<SharedRateLimiter>();
         services.AddSingleton<IGeminiRateLimiter, GeminiBudget>();
         services.AddGeminiClient(configuration);
+        return services;
+    }
+
+    /// <summary>Batch mode: the batch tables (ImageBus.Batches), the transaction that records a batch with its seal or poll,
+    /// and the crash point after a batch create (tests only).</summary>
+    static IServiceCollection AddGeminiBatching(this IServiceCollection services)
+    {
+        services.AddGeminiBatches();
+        services.AddSingleton<BatchScheduling>();
+        services.AddSingleton<BatchOutcomes>();
+        services.AddFaultInjection();
         return services;
     }
 }

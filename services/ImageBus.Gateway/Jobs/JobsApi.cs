@@ -1,3 +1,4 @@
+using ImageBus.Batches;
 using System.Security.Cryptography;
 using ImageBus.Api;
 using System.Text;
@@ -144,7 +145,7 @@ public static class JobsApi
             NewId.NextGuid(), tenantId, request.CaseId,
             // A null item stays null, for the validator to report.
             [.. items.Select(item => item is null ? null! : ToCaseItem(item, uploads.KeyOf(item)))],
-            request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model);
+            request.ImageSize, request.WebhookUrl, idempotencyKey, request.DeadlineSeconds, request.WebhookEvents, request.Model, request.Mode);
         // A staged item whose named upload failed its checks has that problem on its sourceImageUpload; "needs a source" would repeat it.
         var namingUploads = items.Select((item, i) => item?.SourceImageUpload is null ? null : $"items[{i}].sourceImageUrl").OfType<string>().ToHashSet();
         var errors = CaseValidator.Validate(command, submission.Options.Value, submission.Models.Value)
@@ -182,7 +183,7 @@ public static class JobsApi
             db.JobRequests.Add(new JobRequest
             {
                 JobId = command.JobId, TenantId = command.TenantId, CaseId = command.CaseId, ItemCount = command.Items.Count,
-                IdempotencyKey = key, AcceptedAt = acceptedAt, DeadlineAt = acceptedAt + submission.Options.Value.DeadlineFor(command.DeadlineSeconds),
+                IdempotencyKey = key, AcceptedAt = acceptedAt, DeadlineAt = acceptedAt + submission.Options.Value.DeadlineFor(command.DeadlineSeconds, command.Mode),
             });
             await db.SaveChangesAsync(cancellationToken);
             var written = submission.Outbox.Begin((NpgsqlTransaction)transaction.GetDbTransaction());
@@ -229,7 +230,7 @@ public static class JobsApi
         }
 
         // The key and the job request commit together, so the job is there.
-        return TypedResults.Ok((await FindStatusAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, submission.Signer, cancellationToken))!);
+        return TypedResults.Ok((await FindStatusAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, submission.Signer, submission.Batches, cancellationToken))!);
     }
 
     static CaseImageItem ToCaseItem(SubmitJobItem item, string? sourceImageKey) =>
@@ -244,20 +245,28 @@ public static class JobsApi
     }
 
     static async Task<Results<Ok<JobStatusResponse>, NotFound>> GetStatus(
-        Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, ImageUrlSigner signer, CancellationToken cancellationToken)
+        Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, ImageUrlSigner signer, GeminiBatchStore batches,
+        CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await FindStatusAsync(db, jobId, caller, signer, cancellationToken) is { } status ? TypedResults.Ok(status) : TypedResults.NotFound();
+        return await FindStatusAsync(db, jobId, caller, signer, batches, cancellationToken) is { } status ? TypedResults.Ok(status) : TypedResults.NotFound();
     }
 
     /// <summary>The job's status as <paramref name="caller"/> may see it; null for a job that does not exist or is another tenant's.</summary>
     internal static async Task<JobStatusResponse?> FindStatusAsync(
-        JobsDbContext db, Guid jobId, Caller caller, ImageUrlSigner signer, CancellationToken cancellationToken)
+        JobsDbContext db, Guid jobId, Caller caller, ImageUrlSigner signer, GeminiBatchStore batches, CancellationToken cancellationToken)
     {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
         if (job is not null)
         {
-            return caller.MaySee(job.TenantId) ? ToResponse(job, await signer.CurrentAsync(cancellationToken)) : null;
+            if (!caller.MaySee(job.TenantId))
+            {
+                return null;
+            }
+
+            // Only a batch job has batches: a live one's status costs no second query.
+            var inBatches = job.IsBatch ? await batches.ForJobAsync(jobId, cancellationToken) : JobBatches.None;
+            return ToResponse(job, await signer.CurrentAsync(cancellationToken), inBatches);
         }
 
         // Accepted by the gateway and not yet taken on by the orchestrator, or refused by it before it could store the
@@ -375,14 +384,17 @@ public static class JobsApi
     static EntityTagHeaderValue StrongEntityTag(string key, string version) =>
         new($"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{key}\n{version}")))[..32]}\"");
 
-    static JobStatusResponse ToResponse(JobState job, ImageUrls urls) => new(
+    static JobStatusResponse ToResponse(JobState job, ImageUrls urls, JobBatches batches) => new(
         job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
         job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens, job.Billing,
         job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
             i.ItemId, i.Kind, i.Name, i.Status, i.Step, i.Analysis, i.Attempt, i.Width, i.Height,
             i.Status == ImageStatuses.Completed ? urls.For(job.CorrelationId, i.ItemId) : null,
             i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd, i.Billed, i.BilledCalls,
-            i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At, h.BilledCalls)).ToList())).ToList());
+            i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At, h.BilledCalls)).ToList(),
+            i.Route, batches.Images.FirstOrDefault(b => b.ItemId == i.ItemId && b.Attempt == i.Attempt)?.BatchId)).ToList(),
+        job.Mode ?? GenerationModes.Live,
+        batches.Batches.Select(b => new JobBatchResponse(b.BatchId, b.GeminiName, b.State, b.Images, b.OpenedAt, b.SubmittedAt, b.EndedAt)).ToList());
 }
 
 /// <summary>What both forms of submission need, bound from services by <c>[AsParameters]</c>.</summary>
@@ -395,6 +407,7 @@ sealed record Submission(
     SourceUploads Uploads,
     OutboundAddressGuard Guard,
     ImageUrlSigner Signer,
+    GeminiBatchStore Batches,
     TimeProvider Clock,
     HttpContext Http,
     ILogger<SubmitJobRequest> Logger);

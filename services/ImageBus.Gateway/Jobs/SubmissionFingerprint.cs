@@ -1,6 +1,7 @@
 using ImageBus.Api;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ImageBus.Gateway.Jobs;
 
@@ -14,6 +15,7 @@ static class SubmissionFingerprint
         var canonical = new Canonical(
             tenantId, request.CaseId, request.Items, request.ImageSize, request.WebhookUrl, request.DeadlineSeconds, request.WebhookEvents,
             request.Model,
+            request.Mode,
             new SortedDictionary<string, string>(
                 uploads.ByPart.ToDictionary(p => p.Key, p => Convert.ToHexStringLower(SHA256.HashData(p.Value.Bytes))), StringComparer.Ordinal));
         return Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(canonical)));
@@ -29,5 +31,7 @@ static class SubmissionFingerprint
         int? DeadlineSeconds,
         IReadOnlyList<string>? WebhookEvents,
         string? Model,
+        // Left out when absent, so a key stored before jobs had modes still matches its repeat.
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Mode,
         SortedDictionary<string, string> UploadSha256ByPart);
 }

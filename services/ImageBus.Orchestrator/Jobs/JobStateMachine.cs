@@ -28,6 +28,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         CorrelateToExistingJob(() => ImageGenerated, m => m.JobId);
         CorrelateToExistingJob(() => ImageFailed, m => m.JobId);
         CorrelateToExistingJob(() => ImageStepDone, m => m.JobId);
+        CorrelateToExistingJob(() => BatchAbandoned, m => m.JobId);
         CorrelateToExistingJob(() => ImageFaulted, m => m.Message.JobId);
         CorrelateToExistingJob(() => SlotGranted, m => m.JobId);
         CorrelateToExistingJob(() => RetryRequested, m => m.JobId);
@@ -54,7 +55,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                             context => context.Saga.DeadlineAt!.Value - clock.GetUtcNow())
                         .TransitionTo(Pending)
                         .ThenAsync(context => context.Publish(jobs.Accepted(context.Saga)))
-                        .ThenAsync(RequestSlot),
+                        .IfElse(context => context.Saga.IsBatch, StartWithoutSlot, waitForSlot => waitForSlot.ThenAsync(RequestSlot)),
                     rejected => rejected
                         .TransitionTo(Rejected)
                         .ThenAsync(jobs.Reject)),
@@ -68,6 +69,14 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                 .TransitionTo(Generating)
                 .ThenAsync(jobs.Start)
                 .Schedule(ImageCheck, context => new ImageDeadlineCheck(context.Saga.CorrelationId)));
+
+        // A batch job's images wait at Gemini, not in a worker: it takes none of its tenant's generating slots, which pace live calls.
+        EventActivityBinder<JobState, T> StartWithoutSlot<T>(EventActivityBinder<JobState, T> binder)
+            where T : class =>
+            binder
+                .TransitionTo(Generating)
+                .ThenAsync(jobs.Start)
+                .Schedule(ImageCheck, context => new ImageDeadlineCheck(context.Saga.CorrelationId));
 
         During(Generating,
             // A staged image's step is reported before its result even when the result is applied first.
@@ -84,6 +93,8 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
             When(ImageFaulted)
                 .ThenAsync(context => PublishProgress(context, jobs, jobs.RecordFault(context.Saga, context.Message)))
                 .If(context => context.Saga.AllImagesFinished, finished => finished.ThenAsync(context => End(context, jobs))),
+            When(BatchAbandoned)
+                .ThenAsync(jobs.FallBackToLive),
             // Step 1 of a staged image: no image ends, so the job does not either; its deadlines keep running.
             When(ImageStepDone)
                 .ThenAsync(context => PublishStep(context, jobs, jobs.RecordStep(context.Saga, context.Message.ItemId, context.Message.Attempt,
@@ -112,7 +123,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
                 .ThenAsync(context => context.Publish(jobs.Retry(context.Saga)))
                 .Schedule(JobDeadline, context => new JobDeadlineExpired(context.Saga.CorrelationId),
                     context => context.Saga.DeadlineAt!.Value - clock.GetUtcNow())
-                .ThenAsync(RequestSlot));
+                .IfElse(context => context.Saga.IsBatch, StartWithoutSlot, waitForSlot => waitForSlot.ThenAsync(RequestSlot)));
 
         // A replayed command's success (see JobTransitions.IsReplayedSuccess) completes its image after the job ended;
         // once every image is completed the job is completed, with its events as usual.
@@ -128,7 +139,8 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
         During([Pending, Completed, Partial, Failed, Cancelled, Rejected],
             When(ImageFailed).Then(context => jobs.RecordFailure(context.Saga, context.Message)),
             When(ImageFaulted).Then(context => jobs.RecordFault(context.Saga, context.Message)),
-            Ignore(ImageStepDone));
+            Ignore(ImageStepDone),
+            Ignore(BatchAbandoned));
 
         // A repeated grant to a generating job is its own slot again: keep it. A slot granted to a job
         // that no longer waits for one goes straight back.
@@ -161,6 +173,7 @@ public sealed class JobStateMachine : MassTransitStateMachine<JobState>
     public Event<ImageGenerationFailed> ImageFailed { get; private set; } = null!;
     public Event<Fault<GenerateImage>> ImageFaulted { get; private set; } = null!;
     public Event<ImageStepCompleted> ImageStepDone { get; private set; } = null!;
+    public Event<BatchImageAbandoned> BatchAbandoned { get; private set; } = null!;
     public Event<JobSlotGranted> SlotGranted { get; private set; } = null!;
     public Event<RetryFailedImages> RetryRequested { get; private set; } = null!;
     public Event<CancelCaseImages> CancelRequested { get; private set; } = null!;

@@ -27,7 +27,9 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         job.Model = command.Model ?? models.Model;
         job.CreatedAt = now;
         job.UpdatedAt = now;
-        job.DeadlineAt = now + options.DeadlineFor(command.DeadlineSeconds);
+        var deadline = options.DeadlineFor(command.DeadlineSeconds, command.Mode);
+        job.DeadlineAt = now + deadline;
+        job.Mode = options.ModeFor(command.Mode, deadline);
 
         var errors = CaseValidator.Validate(WithSagaId(command, job), options, models);
         if (errors.Count > 0)
@@ -39,7 +41,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
             // what else the case asked for is not kept.
             job.TenantId = InputText.Storable(command.TenantId, Identifiers.MaxLength);
             job.CaseId = InputText.Storable(command.CaseId);
-            (job.WebhookUrl, job.WebhookEvents, job.IdempotencyKey, job.Model) = (null, null, null, null);
+            (job.WebhookUrl, job.WebhookEvents, job.IdempotencyKey, job.Model, job.Mode) = (null, null, null, null, null);
             return;
         }
 
@@ -102,12 +104,13 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     {
         var now = clock.GetUtcNow();
         var overdue = context.Saga.Images
-            .Where(i => !i.IsFinished && i.DispatchedAt is { } sent && sent + options.ImageDeadline <= now)
+            .Where(i => !i.IsFinished && !i.IsBatched && i.DispatchedAt is { } sent && sent + options.ImageDeadline <= now)
             .ToList();
         // Split before sending: sending counts the dispatch, which would move an image to the other side.
         var resend = overdue.Where(i => i.Dispatches < 2).ToList();
         var expired = overdue.Except(resend).ToList();
-        await Dispatch(context, resend);
+        // Only live images are checked, and they are resent live.
+        await Dispatch(context, resend, live: true);
         foreach (var image in expired)
         {
             image.Finish(ImageStatuses.TimedOut, now, "TIMED_OUT", $"no answer within {options.ImageDeadline} after being sent twice");
@@ -123,19 +126,43 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
         return delay < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : delay;
     }
 
-    async Task Dispatch<T>(BehaviorContext<JobState, T> context, IEnumerable<JobImage> images)
+    /// <summary>Sends each image to the workers: into a Gemini batch for a batch job (but a staged image), else for a live
+    /// call; <paramref name="live"/> sends them live whatever the job's mode.</summary>
+    async Task Dispatch<T>(BehaviorContext<JobState, T> context, IEnumerable<JobImage> images, bool live = false)
         where T : class
     {
         var job = context.Saga;
-        var endpoint = await context.GetSendEndpoint(QueueNames.GenerateImageAddress);
+        var liveQueue = await context.GetSendEndpoint(QueueNames.GenerateImageAddress);
+        var batchQueue = job.IsBatch && !live ? await context.GetSendEndpoint(QueueNames.BatchImageAddress) : null;
         var now = clock.GetUtcNow();
         foreach (var image in images)
         {
+            var batched = batchQueue is not null && image.IsBatchable;
+            image.Route = batched ? GenerationModes.Batch : GenerationModes.Live;
             image.DispatchedAt = now;
             image.Dispatches++;
-            await endpoint.Send(new GenerateImage(
+            await (batched ? batchQueue! : liveQueue).Send(new GenerateImage(
                 job.CorrelationId, job.TenantId, job.CaseId, image.ToItem(), image.Width, image.Height, image.Attempt, job.Model),
                 context.CancellationToken);
+        }
+    }
+
+    /// <summary>A batched image whose batch ended without it (expired, failed, cancelled at Gemini) is sent live when the job has
+    /// at least <see cref="JobOptions.ImageDeadline"/> left, the time a live image is given; else it waits for the job's
+    /// deadline like any unanswered image. A stale report (another attempt, an image already sent live or ended) changes nothing.</summary>
+    public async Task FallBackToLive(BehaviorContext<JobState, BatchImageAbandoned> context)
+    {
+        var abandoned = context.Message;
+        var image = context.Saga.FindImage(abandoned.ItemId);
+        if (image is null || image.IsFinished || !image.IsBatched || image.Attempt != abandoned.Attempt)
+        {
+            return;
+        }
+
+        // Too close to the deadline: it stays batched (no image check resends it) and times out with the job.
+        if (context.Saga.DeadlineAt is { } deadline && deadline - clock.GetUtcNow() >= options.ImageDeadline)
+        {
+            await Dispatch(context, [image], live: true);
         }
     }
 
@@ -277,7 +304,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
 
         job.FailureReason = null;
         job.FinishedAt = null;
-        job.DeadlineAt = now + options.JobDeadline;
+        job.DeadlineAt = now + options.DeadlineFor(null, job.Mode);
         return new JobRetried(Snapshot(job), retried.Select(i => i.ItemId).ToList());
     }
 

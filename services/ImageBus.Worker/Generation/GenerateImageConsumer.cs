@@ -1,9 +1,7 @@
 using ImageBus.Contracts;
 using ImageBus.Gemini;
 using ImageBus.Imaging;
-using ImageBus.Storage;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace ImageBus.Worker.Generation;
 
@@ -17,21 +15,16 @@ namespace ImageBus.Worker.Generation;
 public sealed class GenerateImageConsumer(
     GeminiImageGenerator gemini,
     GeminiImageAnalyzer analyzer,
-    IImageProcessor images,
-    IBlobStore blobs,
+    ImageResults results,
+    ImageRequestBuilder requests,
     PromptBuilder prompts,
     SourceImageFetcher sourceImages,
     JobCancellationCheck cancellations,
-    GeminiCostEstimator costs,
-    IOptions<GeminiOptions> geminiOptions,
     TimeProvider clock,
     ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
 {
     /// <summary>A 200 whose bytes do not decode is asked for once more, then given up.</summary>
     const int DecodeAttempts = 2;
-
-    /// <summary>The long edge of Gemini's 1K size, the smallest one sent unasked.</summary>
-    const int OneKLongEdge = 1024;
 
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
@@ -47,6 +40,7 @@ public sealed class GenerateImageConsumer(
         GeminiAnalysis? analysis = null;
         try
         {
+            // Fetched once per attempt: Gemini's retries, the decode retry and a staged item's two steps reuse it.
             var source = await sourceImages.FetchAsync(command.Item, context.CancellationToken);
             var prompt = prompts.Build(command.Item);
             if (command.Item.Kind == ImageKinds.Staged)
@@ -69,7 +63,7 @@ public sealed class GenerateImageConsumer(
                 prompt = prompts.BuildGeneration(command.Item, analysis.Answer.Text);
             }
 
-            var request = BuildRequest(command, prompt, source);
+            var request = requests.Build(command, prompt, source);
             GeminiUsage? usage = null;
             for (var decodeAttempt = 1; ; decodeAttempt++)
             {
@@ -77,11 +71,14 @@ public sealed class GenerateImageConsumer(
                 calls += generation.Calls;
                 billedCalls += generation.BilledCalls;
                 // Every image Gemini returned is billed, the undecodable one included.
-                usage = Add(usage, generation.Image.Usage);
+                usage = ImageResults.Add(usage, generation.Image.Usage);
                 try
                 {
-                    var rendered = images.Render(generation.Image.Bytes, command.Width, command.Height);
-                    await Store(context, rendered, generation.Image, request.ImageSize, decodeAttempt, usage, analysis, billedCalls);
+                    var rendered = results.Render(command, generation.Image);
+                    var generated = await results.StoreAsync(command, rendered, generation.Image, request.ImageSize, decodeAttempt, usage,
+                        analysis, billedCalls, batched: false, context.CancellationToken);
+                    WorkerMetrics.ImageDone(context, "completed");
+                    await context.Publish(generated);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -134,73 +131,10 @@ public sealed class GenerateImageConsumer(
         return analysis;
     }
 
-    /// <summary>The source image is fetched once per attempt: Gemini's retries, the decode retry and a staged item's two steps
-    /// reuse it.</summary>
-    GeminiImageRequest BuildRequest(GenerateImage command, string prompt, SourceImage? source)
-    {
-        var model = command.Model ?? geminiOptions.Value.Model;
-        return new GeminiImageRequest(
-            prompt,
-            command.Item.AspectRatio ?? AspectRatios.Square,
-            command.Item.ImageSize ?? GeminiImageSize(model, Math.Max(command.Width, command.Height)),
-            source?.Bytes,
-            source?.MimeType,
-            model);
-    }
-
-    async Task Store(
-        ConsumeContext<GenerateImage> context, EncodedImage rendered, GeminiImage image, string? imageSize, int imagesBilled, GeminiUsage? usage,
-        GeminiAnalysis? analysis, int billedCalls)
-    {
-        var command = context.Message;
-        string Key(string variant) => BlobKeys.ForImage(command.TenantId, command.JobId, command.Item.ItemId, command.Attempt, variant);
-
-        // Fixed keys per attempt: a redelivered command overwrites its own file, never adds copies. Only the JPEG is on the
-        // image's way to done; the gateway makes the WebP and the thumbnail from it when they are first asked for.
-        var imageKey = Key(ImageVariants.Full.FileName);
-        await blobs.PutAsync(imageKey, rendered.Bytes, rendered.ContentType, context.CancellationToken);
-
-        // Prices are configured under the model name we called; Gemini's answer may name a more precise version. A staged
-        // item's analysis is priced by its text model and added; its tokens count in the image's.
-        var cost = Sum(costs.EstimateUsd(image.Model, imagesBilled, usage, imageSize),
-            analysis is null ? null : costs.EstimateUsd(analysis.Answer.Model, 0, analysis.Answer.Usage));
-        usage = Add(usage, analysis?.Answer.Usage);
-        logger.LogInformation("Stored {ItemId} of job {JobId} ({Width}x{Height}, {Bytes} bytes, {TotalTokens} tokens, {CostUsd} USD) at {Location}",
-            command.Item.ItemId, command.JobId, rendered.Width, rendered.Height, rendered.Bytes.Length,
-            usage?.TotalTokenCount, cost, blobs.Describe(imageKey));
-        WorkerMetrics.ImageDone(context, "completed");
-        await context.Publish(new ImageGenerated(
-            command.JobId, command.Item.ItemId, command.Attempt, imageKey, rendered.Width, rendered.Height,
-            rendered.Bytes.Length, image.ModelVersion is { Length: > 0 } ? image.ModelVersion : image.Model, clock.GetUtcNow(),
-            usage?.PromptTokenCount, usage?.CandidatesTokenCount, usage?.TotalTokenCount, cost, billedCalls, analysis?.Answer.Text));
-    }
-
     Task Fail(ConsumeContext<GenerateImage> context, string code, string message, bool transient, int calls, int billedCalls,
         GeminiAnalysis? analysis = null)
     {
-        var command = context.Message;
-        logger.LogWarning("Giving up on {ItemId} of job {JobId} after {Calls} Gemini calls: {ErrorCode} {Error}",
-            command.Item.ItemId, command.JobId, calls, code, message);
         WorkerMetrics.ImageDone(context, code);
-        return context.Publish(new ImageGenerationFailed(
-            command.JobId, command.Item.ItemId, command.Attempt, code, message, transient, calls, clock.GetUtcNow(), billedCalls,
-            analysis?.Answer.Text));
+        return context.Publish(results.Failure(context.Message, code, message, transient, calls, billedCalls, analysis));
     }
-
-    static decimal? Sum(decimal? a, decimal? b) => a is null && b is null ? null : (a ?? 0) + (b ?? 0);
-
-    static GeminiUsage? Add(GeminiUsage? total, GeminiUsage? call) => (total, call) switch
-    {
-        (null, _) => call,
-        (_, null) => total,
-        _ => new GeminiUsage(
-            total.PromptTokenCount + call.PromptTokenCount,
-            total.CandidatesTokenCount + call.CandidatesTokenCount,
-            total.TotalTokenCount + call.TotalTokenCount),
-    };
-
-    /// <summary>For an item that asks no tier: the smallest of the model's sizes from 1K up whose long edge covers the
-    /// output's. The 512 tier only when an item asks for it, as before items had tiers.</summary>
-    static string GeminiImageSize(string model, int longEdge) =>
-        GeminiImageModels.RulesOf(model).SmallestSizeCovering(Math.Max(longEdge, OneKLongEdge));
 }

@@ -9,7 +9,8 @@ namespace ImageBus.Batches;
 
 /// <summary>A batch as recorded here.</summary>
 /// <param name="GeminiName">Gemini's name for it (<c>batches/…</c>) once created.</param>
-public sealed record StoredBatch(Guid BatchId, string Model, string State, string? GeminiName);
+/// <param name="Ended">Whether how it ended is recorded (its images may still be being reported).</param>
+public sealed record StoredBatch(Guid BatchId, string Model, string State, string? GeminiName, bool Ended = false);
 
 /// <summary>One image request of a batch: the key Gemini answers it under and the command it answers.</summary>
 public sealed record BatchedImage(Guid RequestId, GenerateImage Command);
@@ -80,11 +81,12 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
 
             await using var insert = new NpgsqlCommand(
                 """
-                INSERT INTO gemini_batch_requests (request_id, batch_id, job_id, item_id, attempt, state, command, request)
-                VALUES (@request, @batch, @job, @item, @attempt, 'queued', @command, @body);
+                WITH added AS (
+                    INSERT INTO gemini_batch_requests (request_id, batch_id, job_id, item_id, attempt, state, command, request)
+                    VALUES (@request, @batch, @job, @item, @attempt, 'queued', @command, @body))
                 UPDATE gemini_batches SET request_count = request_count + 1, inline_bytes = inline_bytes + @bytes, updated_at = now()
                  WHERE batch_id = @batch
-                RETURNING request_count;
+                RETURNING request_count
                 """, connection, transaction);
             insert.Parameters.AddWithValue("request", Guid.CreateVersion7());
             insert.Parameters.AddWithValue("batch", batchId);
@@ -113,6 +115,7 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
         var fresh = Guid.CreateVersion7();
         while (true)
         {
+            // Two statements in one round trip: the rows are the SELECT's, after the INSERT's empty result if the reader has one.
             await using var open = new NpgsqlCommand(
                 """
                 INSERT INTO gemini_batches (batch_id, model, state) VALUES (@fresh, @model, 'open')
@@ -122,7 +125,10 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
             open.Parameters.AddWithValue("fresh", fresh);
             open.Parameters.AddWithValue("model", model);
             await using var reader = await open.ExecuteReaderAsync(ct);
-            await reader.NextResultAsync(ct);
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(ct))
+            {
+            }
+
             if (await reader.ReadAsync(ct))
             {
                 var batchId = reader.GetGuid(0);
@@ -163,11 +169,11 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
 
     public async Task<StoredBatch?> FindAsync(Guid batchId, CancellationToken ct)
     {
-        await using var find = database.CreateCommand("SELECT model, state, gemini_name FROM gemini_batches WHERE batch_id = @batch");
+        await using var find = database.CreateCommand("SELECT model, state, gemini_name, ended_at IS NOT NULL FROM gemini_batches WHERE batch_id = @batch");
         find.Parameters.AddWithValue("batch", batchId);
         await using var reader = await find.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new StoredBatch(batchId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+            ? new StoredBatch(batchId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3))
             : null;
     }
 
@@ -232,7 +238,8 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
     public static async Task RecordStateAsync(NpgsqlTransaction transaction, Guid batchId, string state, CancellationToken ct) =>
         await SetStateAsync(transaction.Connection!, transaction, batchId, state, ct);
 
-    /// <summary>Records how the batch ended.</summary>
+    /// <summary>Records how the batch ended, before its images are reported: a poll that crashes while reporting finds the
+    /// batch ended with images still queued, and reports them.</summary>
     public async Task RecordEndedAsync(Guid batchId, string state, string? error, CancellationToken ct)
     {
         await using var end = database.CreateCommand(

@@ -123,7 +123,7 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
              "items": [{"itemId": "ev-1", "kind": "evidence", "name": "Telescope", "description": "A dented brass telescope"},
                        {"itemId": "x-1", "kind": "custom", "name": "Poster", "prompt": "A poster of a lighthouse"}]}
             """;
-        await using var bus = await Bus.ConnectAsync(cluster);
+        await using var bus = await PlainJsonBus.ConnectAsync(cluster);
 
         await bus.PublishPlainAsync(body);
         // Known to the status API once the saga stored it (no gateway request precedes it).
@@ -151,7 +151,7 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
              "items": [{"itemId": "ev-1", "kind": "evidence", "name": "Telescope", "description": "d"},
                        {"itemId": "ev-2", "kind": "evidence", "name": "Lamp", "description": "d", "aspectRatio": ["16:9"]}]}
             """;
-        await using var bus = await Bus.ConnectAsync(cluster);
+        await using var bus = await PlainJsonBus.ConnectAsync(cluster);
         await bus.WatchRejectionsAsync();
 
         if (envelope)
@@ -173,7 +173,7 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
     [Fact]
     public async Task An_unreadable_plain_JSON_command_without_a_job_id_faults_with_the_reason_in_its_headers()
     {
-        await using var bus = await Bus.ConnectAsync(cluster);
+        await using var bus = await PlainJsonBus.ConnectAsync(cluster);
 
         await bus.PublishPlainAsync($$"""{"tenantId": "{{Tenant}}", "caseId": "no-job-id", "items": 5}""");
 
@@ -203,7 +203,7 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
 
         var request = JsonNode.Parse(Case(Item("a")))!.AsObject();
         request["caseId"] = "refused-by-the-database";
-        await using var bus = await Bus.ConnectAsync(cluster);
+        await using var bus = await PlainJsonBus.ConnectAsync(cluster);
 
         var jobId = await cluster.SubmitAsync(request);
         var status = await cluster.WaitForJobAsync(jobId, JobTimeout);
@@ -326,109 +326,5 @@ public sealed class InputHardeningTests(ClusterFixture fixture) : IClassFixture<
         }
 
         return problem;
-    }
-
-    /// <summary>The cluster's virtual host as a non-.NET publisher sees it: RabbitMQ.Client, no MassTransit.</summary>
-    sealed class Bus : IAsyncDisposable
-    {
-        const string CommandExchange = "ImageBus.Contracts:GenerateCaseImages";
-        const string RejectedExchange = "ImageBus.Contracts:CaseImagesRejected";
-        const string ErrorQueue = "job-state_error";
-        readonly IConnection connection;
-        readonly IChannel channel;
-        string? rejections;
-
-        Bus(IConnection connection, IChannel channel) => (this.connection, this.channel) = (connection, channel);
-
-        public static async Task<Bus> ConnectAsync(ImageBusCluster cluster)
-        {
-            var factory = new ConnectionFactory
-            {
-                HostName = "127.0.0.1", Port = TestServers.AmqpPort, VirtualHost = cluster.VirtualHost.Name, UserName = "guest", Password = "guest",
-            };
-            var connection = await factory.CreateConnectionAsync("imagebus-plain-json-test");
-            return new Bus(connection, await connection.CreateChannelAsync());
-        }
-
-        public Task PublishPlainAsync(string json) => PublishAsync(json, "application/json");
-
-        /// <summary>As MassTransit would write it: the command inside an envelope naming its type.</summary>
-        public Task PublishEnvelopeAsync(string json) => PublishAsync($$"""
-            {"messageId": "{{Guid.NewGuid()}}", "messageType": ["urn:message:ImageBus.Contracts:GenerateCaseImages"], "message": {{json}}}
-            """, "application/vnd.masstransit+json");
-
-        async Task PublishAsync(string body, string contentType)
-        {
-            var properties = new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() };
-            await channel.BasicPublishAsync(CommandExchange, "", mandatory: true, properties, Encoding.UTF8.GetBytes(body));
-        }
-
-        /// <summary>A queue of this test's own on the exchange MassTransit publishes <see cref="CaseImagesRejected"/> to
-        /// (declared as MassTransit declares it, in case nothing was published there yet).</summary>
-        public async Task WatchRejectionsAsync()
-        {
-            await channel.ExchangeDeclareAsync(RejectedExchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-            rejections = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-            await channel.QueueBindAsync(rejections, RejectedExchange, "");
-        }
-
-        public async Task<JsonElement> WaitForRejectionAsync(Guid jobId, TimeSpan timeout)
-        {
-            var deadline = DateTimeOffset.UtcNow + timeout;
-            while (DateTimeOffset.UtcNow < deadline)
-            {
-                if (await channel.BasicGetAsync(rejections!, autoAck: true) is { } delivery)
-                {
-                    var message = JsonDocument.Parse(delivery.Body.ToArray()).RootElement.GetProperty("message");
-                    if (message.GetProperty("jobId").GetGuid() == jobId)
-                    {
-                        return message;
-                    }
-
-                    continue;
-                }
-
-                await Task.Delay(100);
-            }
-
-            throw new TimeoutException($"no CaseImagesRejected for job {jobId}");
-        }
-
-        /// <summary>Messages in the job saga's error queue, counted by the broker (none when the queue was never made).</summary>
-        public async Task<uint> ErrorCountAsync()
-        {
-            await using var probe = await connection.CreateChannelAsync();
-            try
-            {
-                return (await probe.QueueDeclarePassiveAsync(ErrorQueue)).MessageCount;
-            }
-            catch (OperationInterruptedException)
-            {
-                return 0;
-            }
-        }
-
-        /// <summary>The next message in the error queue: its <c>MT-Fault-Message</c> header.</summary>
-        public async Task<string> WaitForErrorAsync(TimeSpan timeout)
-        {
-            var deadline = DateTimeOffset.UtcNow + timeout;
-            while (DateTimeOffset.UtcNow < deadline)
-            {
-                if (await ErrorCountAsync() > 0 && await channel.BasicGetAsync(ErrorQueue, autoAck: true) is { } delivery)
-                {
-                    return delivery.BasicProperties.Headers?["MT-Fault-Message"] is byte[] reason ? Encoding.UTF8.GetString(reason) : "";
-                }
-
-                await Task.Delay(200);
-            }
-
-            throw new TimeoutException("nothing reached job-state_error");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await channel.DisposeAsync();
-            await connection.DisposeAsync();
-        }
     }
 }

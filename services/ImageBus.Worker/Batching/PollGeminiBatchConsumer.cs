@@ -23,7 +23,14 @@ public sealed class PollGeminiBatchConsumer(
         var batchId = context.Message.BatchId;
         var ct = context.CancellationToken;
         await using var held = await batches.LockAsync(batchId, ct);
-        if (await batches.FindAsync(batchId, ct) is not { GeminiName: { } name } batch || !BatchStates.IsAtGemini(batch.State))
+        if (await batches.FindAsync(batchId, ct) is not { GeminiName: { } name } batch || BatchStates.AwaitsCreation(batch.State))
+        {
+            return;
+        }
+
+        // An ended batch is looked at again only if reporting its images was cut short.
+        var waiting = await batches.QueuedAsync(batchId, ct);
+        if (batch.Ended && waiting.Count == 0)
         {
             return;
         }
@@ -42,11 +49,11 @@ public sealed class PollGeminiBatchConsumer(
         catch (GeminiException exception)
         {
             // Gone (or never ours to read): nothing will come of it.
-            await End(context, batchId, BatchStates.Failed, $"{exception.ErrorCode}: {exception.Message}");
+            await batches.RecordEndedAsync(batchId, BatchStates.Failed, $"{exception.ErrorCode}: {exception.Message}", ct);
+            await outcomes.AbandonAsync(context, batchId, waiting, BatchStates.Failed);
             return;
         }
 
-        var waiting = await batches.QueuedAsync(batchId, ct);
         if (!remote.HasEnded)
         {
             if (waiting.Count == 0)
@@ -64,6 +71,7 @@ public sealed class PollGeminiBatchConsumer(
         }
 
         var state = SealGeminiBatchConsumer.StateOf(remote.State);
+        await batches.RecordEndedAsync(batchId, state, remote.Error, ct);
         if (remote.State == GeminiBatchState.Succeeded)
         {
             var byKey = remote.Results.ToDictionary(r => r.Key);
@@ -87,14 +95,7 @@ public sealed class PollGeminiBatchConsumer(
             await outcomes.AbandonAsync(context, batchId, waiting, state);
         }
 
-        await batches.RecordEndedAsync(batchId, state, remote.Error, ct);
         logger.LogInformation("Batch {BatchId} ({BatchName}) ended {State}: {Results} results for {Waiting} waiting images",
             batchId, name, state, remote.Results.Count, waiting.Count);
-    }
-
-    async Task End(ConsumeContext context, Guid batchId, string state, string error)
-    {
-        await outcomes.AbandonAsync(context, batchId, await batches.QueuedAsync(batchId, context.CancellationToken), state);
-        await batches.RecordEndedAsync(batchId, state, error, context.CancellationToken);
     }
 }

@@ -22,6 +22,8 @@ public sealed class BatchModeTests
             ["Batching__PollInterval"] = "00:00:00.500",
             ["FakeGemini__BatchPendingTime"] = "00:00:01",
             ["FakeGemini__BatchRunTime"] = "00:00:01",
+            // The default model has no price of its own (README: Prices); one is set here so that costs can be compared.
+            ["Gemini__Prices__gemini-3.1-flash-image__PerImage"] = "0.04",
         };
         foreach (var (key, value) in more)
         {

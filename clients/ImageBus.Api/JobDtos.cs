@@ -42,6 +42,10 @@ public sealed record CancelJobRequest(string? Reason = null);
 /// <param name="Mode">How the job's images reach Gemini: <c>live</c> or <c>batch</c> (<c>auto</c> is settled to one of them when the
 /// job is taken on); null until then.</param>
 /// <param name="Batches">The Gemini batches a batch-mode job's images went into, with their states; empty for a live job.</param>
+/// <param name="StartedAt">When the job last started generating (a retry starts it again).</param>
+/// <param name="JobsAhead">A live job waiting for one of its tenant's generating slots: how many of the tenant's jobs wait ahead of it.</param>
+/// <param name="EstimatedStartAt">When such a job may start, from how long the tenant's recent jobs took; null for other jobs, or
+/// before any job has finished.</param>
 public sealed record JobStatusResponse(
     Guid JobId,
     string TenantId,
@@ -59,7 +63,10 @@ public sealed record JobStatusResponse(
     JobBilling Billing,
     IReadOnlyList<ImageStatusResponse> Images,
     string? Mode = null,
-    IReadOnlyList<JobBatchResponse>? Batches = null);
+    IReadOnlyList<JobBatchResponse>? Batches = null,
+    DateTimeOffset? StartedAt = null,
+    int? JobsAhead = null,
+    DateTimeOffset? EstimatedStartAt = null);
 
 /// <summary>A Gemini batch holding images of the job (it may hold other jobs' images too).</summary>
 /// <param name="Name">Gemini's name for it (<c>batches/…</c>), once Gemini has it.</param>

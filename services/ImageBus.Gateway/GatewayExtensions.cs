@@ -33,6 +33,7 @@ public static class GatewayExtensions
         services.AddImageProcessing(configuration);
         services.AddSingleton<SourceUploads>();
         services.AddSingleton<ImageRenditions>();
+        services.AddSingleton<JobStatusReader>();
         services.AddSingleton(TimeProvider.System);
         services.AddBlobStore();
         services.AddJobStore();

@@ -51,6 +51,9 @@ public sealed class JobState : SagaStateMachineInstance
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>When the job last started generating (a retry starts it again); null while it has not.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
     public List<JobImage> Images { get; set; } = [];
 
     /// <summary>PostgreSQL's row version (<c>xmin</c>), checked on save in optimistic mode.</summary>

@@ -79,6 +79,8 @@ ALTER TABLE job_images ADD COLUMN IF NOT EXISTS analysis_billed_calls integer NO
 -- Batch mode: the job's mode (live, batch) and where each image's current attempt was sent.
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS mode text NULL;
 ALTER TABLE job_images ADD COLUMN IF NOT EXISTS route text NULL;
+-- When a job last started generating: how long jobs take, for the start estimate of those waiting for a slot.
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS started_at timestamptz NULL;
 
 -- Idempotency keys per tenant (IdempotencyKeys), kept for Jobs:IdempotencyKeyRetention: a repeat with the same body is
 -- the job it made, another body is refused. The primary key is what makes two concurrent repeats one job. A key

@@ -1,4 +1,3 @@
-using ImageBus.Batches;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -28,11 +27,11 @@ public static partial class JobArchiveApi
         jobs.MapGet("/{jobId:guid}/archive.zip", GetArchive).WithName("GetJobArchive").Produces(StatusCodes.Status200OK, contentType: "application/zip");
 
     static async Task<Results<PushStreamHttpResult, NotFound>> GetArchive(
-        Guid jobId, Caller caller, HttpContext http, IDbContextFactory<JobsDbContext> contexts, ImageUrlSigner signer, GeminiBatchStore batches, IBlobStore blobs,
+        Guid jobId, Caller caller, HttpContext http, IDbContextFactory<JobsDbContext> contexts, JobStatusReader statuses, IBlobStore blobs,
         IOptions<HttpJsonOptions> json, TimeProvider clock, ILogger<JobArchiveManifest> logger, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (await JobsApi.FindStatusAsync(db, jobId, caller, signer, batches, cancellationToken) is not { } job)
+        if (await statuses.FindAsync(db, jobId, caller, cancellationToken) is not { } job)
         {
             return TypedResults.NotFound();
         }

@@ -230,7 +230,7 @@ public static class JobsApi
         }
 
         // The key and the job request commit together, so the job is there.
-        return TypedResults.Ok((await FindStatusAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, submission.Signer, submission.Batches, cancellationToken))!);
+        return TypedResults.Ok((await submission.Statuses.FindAsync(db, earlier.JobId, Caller.Of(submission.Http.User)!, cancellationToken))!);
     }
 
     static CaseImageItem ToCaseItem(SubmitJobItem item, string? sourceImageKey) =>
@@ -245,40 +245,10 @@ public static class JobsApi
     }
 
     static async Task<Results<Ok<JobStatusResponse>, NotFound>> GetStatus(
-        Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, ImageUrlSigner signer, GeminiBatchStore batches,
-        CancellationToken cancellationToken)
+        Guid jobId, Caller caller, IDbContextFactory<JobsDbContext> contexts, JobStatusReader statuses, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await FindStatusAsync(db, jobId, caller, signer, batches, cancellationToken) is { } status ? TypedResults.Ok(status) : TypedResults.NotFound();
-    }
-
-    /// <summary>The job's status as <paramref name="caller"/> may see it; null for a job that does not exist or is another tenant's.</summary>
-    internal static async Task<JobStatusResponse?> FindStatusAsync(
-        JobsDbContext db, Guid jobId, Caller caller, ImageUrlSigner signer, GeminiBatchStore batches, CancellationToken cancellationToken)
-    {
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.CorrelationId == jobId, cancellationToken);
-        if (job is not null)
-        {
-            if (!caller.MaySee(job.TenantId))
-            {
-                return null;
-            }
-
-            // Only a batch job has batches: a live one's status costs no second query.
-            var inBatches = job.IsBatch ? await batches.ForJobAsync(jobId, cancellationToken) : JobBatches.None;
-            return ToResponse(job, await signer.CurrentAsync(cancellationToken), inBatches);
-        }
-
-        // Accepted by the gateway and not yet taken on by the orchestrator, or refused by it before it could store the
-        // job (then the request carries the reason).
-        var request = await db.JobRequests.AsNoTracking().SingleOrDefaultAsync(r => r.JobId == jobId, cancellationToken);
-        return request is null || !caller.MaySee(request.TenantId)
-            ? null
-            : new JobStatusResponse(
-                request.JobId, request.TenantId, request.CaseId, request.RejectedReason is null ? JobStatuses.Accepted : JobStatuses.Rejected,
-                null, new JobCounts(request.ItemCount, 0, 0, 0, 0), request.AcceptedAt, request.RejectedAt ?? request.AcceptedAt,
-                request.RejectedAt, request.DeadlineAt, request.RejectedReason, null, null,
-                new JobBilling(0, 0, request.ItemCount, 0), []);
+        return await statuses.FindAsync(db, jobId, caller, cancellationToken) is { } status ? TypedResults.Ok(status) : TypedResults.NotFound();
     }
 
     /// <summary>Asks a partial or failed job to try its failed and timed-out images again.</summary>
@@ -383,18 +353,6 @@ public static class JobsApi
 
     static EntityTagHeaderValue StrongEntityTag(string key, string version) =>
         new($"\"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{key}\n{version}")))[..32]}\"");
-
-    static JobStatusResponse ToResponse(JobState job, ImageUrls urls, JobBatches batches) => new(
-        job.CorrelationId, job.TenantId, job.CaseId, job.Status, job.Model, job.Counts, job.CreatedAt, job.UpdatedAt, job.FinishedAt,
-        job.DeadlineAt, job.FailureReason, job.EstimatedCostUsd, job.TotalTokens, job.Billing,
-        job.Images.OrderBy(i => i.Position).Select(i => new ImageStatusResponse(
-            i.ItemId, i.Kind, i.Name, i.Status, i.Step, i.Analysis, i.Attempt, i.Width, i.Height,
-            i.Status == ImageStatuses.Completed ? urls.For(job.CorrelationId, i.ItemId) : null,
-            i.ErrorCode, i.Error, i.Model, i.TotalTokens, i.EstimatedCostUsd, i.Billed, i.BilledCalls,
-            i.History.Select(h => new ImageAttemptResponse(h.Attempt, h.Status, h.ErrorCode, h.Error, h.At, h.BilledCalls)).ToList(),
-            i.Route, batches.Images.FirstOrDefault(b => b.ItemId == i.ItemId && b.Attempt == i.Attempt)?.BatchId)).ToList(),
-        job.Mode ?? GenerationModes.Live,
-        batches.Batches.Select(b => new JobBatchResponse(b.BatchId, b.GeminiName, b.State, b.Images, b.OpenedAt, b.SubmittedAt, b.EndedAt)).ToList());
 }
 
 /// <summary>What both forms of submission need, bound from services by <c>[AsParameters]</c>.</summary>
@@ -406,8 +364,7 @@ sealed record Submission(
     IOptions<GeminiOptions> Models,
     SourceUploads Uploads,
     OutboundAddressGuard Guard,
-    ImageUrlSigner Signer,
-    GeminiBatchStore Batches,
+    JobStatusReader Statuses,
     TimeProvider Clock,
     HttpContext Http,
     ILogger<SubmitJobRequest> Logger);

@@ -95,6 +95,7 @@ sealed class JobTransitions(JobOptions options, GeminiOptions models, TimeProvid
     public async Task Start<T>(BehaviorContext<JobState, T> context)
         where T : class
     {
+        context.Saga.StartedAt = clock.GetUtcNow();
         await Dispatch(context, context.Saga.Images.Where(i => i.Status == ImageStatuses.Queued));
         await context.Publish(new JobStarted(Snapshot(context.Saga)));
     }

@@ -137,13 +137,19 @@ internal sealed class GeminiClient(
         {
             Content = JsonContent.Create(body, GeminiJsonContext.Default.BatchGenerateContentRequest),
         };
-        return ReadBatch(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct));
+        return await ReadBatchAsync(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct), ct);
     }
 
     public async Task<GeminiBatch> GetBatchAsync(string name, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, $"{ApiVersion}/{BatchPath(name)}");
-        var operation = await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct);
+        return await ReadBatchAsync(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct), ct);
+    }
+
+    /// <summary>The batch with its results, from its responses file when a succeeded batch names one (Google documents
+    /// it under <c>response</c>; its SDKs read <c>metadata.output</c>: either is taken).</summary>
+    private async Task<GeminiBatch> ReadBatchAsync(BatchOperation operation, CancellationToken ct)
+    {
         var batch = ReadBatch(operation);
         return batch.State == GeminiBatchState.Succeeded
                && (operation.Response?.ResponsesFile ?? operation.Metadata?.Output?.ResponsesFile) is { Length: > 0 } responses

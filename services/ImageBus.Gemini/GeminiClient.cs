@@ -162,7 +162,7 @@ internal sealed class GeminiClient(
     /// <c>upload, finalize</c>, which answers the file. Returns its name (<c>files/…</c>).</summary>
     private async Task<string> UploadBatchInputAsync(string displayName, IReadOnlyList<BatchRequestLine> lines, CancellationToken ct)
     {
-        var content = new JsonLinesContent<BatchRequestLine>(lines, GeminiJsonContext.Default.BatchRequestLine);
+        using var content = new JsonLinesContent<BatchRequestLine>(lines, GeminiJsonContext.Default.BatchRequestLine);
         using var start = new HttpRequestMessage(HttpMethod.Post, $"upload/{ApiVersion}/files")
         {
             Content = JsonContent.Create(new GeminiFileEnvelope(new GeminiFile(DisplayName: displayName)), GeminiJsonContext.Default.GeminiFileEnvelope),

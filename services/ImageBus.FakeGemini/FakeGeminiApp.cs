@@ -49,6 +49,7 @@ public static class FakeGeminiApp
         services.AddSingleton<FakeGenerateContent>();
         services.AddSingleton<FakeModels>();
         services.AddSingleton<FakeBatches>();
+        services.AddSingleton<FakeFiles>();
         services.AddSingleton<FakeRequests>();
         return services;
     }

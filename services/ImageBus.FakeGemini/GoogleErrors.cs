@@ -90,6 +90,9 @@ internal static class GoogleErrors
     public static JsonHttpResult<ErrorEnvelope> BatchNotFound(string name) =>
         Create(404, $"Batch {name} was not found.");
 
+    public static JsonHttpResult<ErrorEnvelope> FileNotFound(string name) =>
+        Create(404, $"File {name} was not found.");
+
     // An int64, which protobuf's JSON writes as a string.
     private static JsonElement Int64(long value)
     {

@@ -29,6 +29,7 @@ internal sealed class GeminiClient(
     // The metadata field each inlined request carries our key in; Google returns it with the response.
     private const string BatchKey = "key";
     private const string BatchPrefix = "batches/";
+    private const string FilePrefix = "files/";
     private const int BatchesPageSize = 100;
 
     // Finish reasons that mean "done" rather than "refused"; with no image (or no text) they read as NO_IMAGE (NO_TEXT).
@@ -118,19 +119,90 @@ internal sealed class GeminiClient(
             throw NotAllowed(model);
         }
 
-        var batch = new GenerateContentBatch(DisplayName: displayName, InputConfig: new BatchInputConfig(new InlinedRequests(
-            [.. requests.Select(r => new InlinedRequest(ToWire(r.Image), new Dictionary<string, string> { [BatchKey] = r.Key }))])));
+        var wire = requests.Select(r => (r.Key, Request: ToWire(r.Image))).ToList();
+        var body = new BatchGenerateContentRequest(new GenerateContentBatch(DisplayName: displayName, InputConfig: new BatchInputConfig(new InlinedRequests(
+            [.. wire.Select(r => new InlinedRequest(r.Request, new Dictionary<string, string> { [BatchKey] = r.Key }))]))));
+        // Measured, not kept: past the limit the same requests go up as a JSONL file instead.
+        var inlineBytes = JsonLines.Length(body, GeminiJsonContext.Default.BatchGenerateContentRequest);
+        if (inlineBytes > _options.BatchInlineMaxBytes)
+        {
+            var file = await UploadBatchInputAsync(displayName, [.. wire.Select(r => new BatchRequestLine(r.Key, r.Request))], ct);
+            logger.LogInformation(
+                "Gemini batch {DisplayName}: {Count} requests are {Bytes} bytes inline, over Gemini:BatchInlineMaxBytes {Limit}; sent as file {File}",
+                displayName, requests.Count, inlineBytes, _options.BatchInlineMaxBytes, file);
+            body = new BatchGenerateContentRequest(new GenerateContentBatch(DisplayName: displayName, InputConfig: new BatchInputConfig(FileName: file)));
+        }
+
         using var message = new HttpRequestMessage(HttpMethod.Post, $"{ApiVersion}/models/{Uri.EscapeDataString(model)}:batchGenerateContent")
         {
-            Content = JsonContent.Create(new BatchGenerateContentRequest(batch), GeminiJsonContext.Default.BatchGenerateContentRequest),
+            Content = JsonContent.Create(body, GeminiJsonContext.Default.BatchGenerateContentRequest),
         };
-        return ReadBatch(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct));
+        return await ReadBatchAsync(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct), ct);
     }
 
     public async Task<GeminiBatch> GetBatchAsync(string name, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, $"{ApiVersion}/{BatchPath(name)}");
-        return ReadBatch(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct));
+        return await ReadBatchAsync(await SendAsync(message, GeminiJsonContext.Default.BatchOperation, ct), ct);
+    }
+
+    /// <summary>The batch with its results, from its responses file when a succeeded batch names one (Google documents
+    /// it under <c>response</c>; its SDKs read <c>metadata.output</c>: either is taken).</summary>
+    private async Task<GeminiBatch> ReadBatchAsync(BatchOperation operation, CancellationToken ct)
+    {
+        var batch = ReadBatch(operation);
+        return batch.State == GeminiBatchState.Succeeded
+               && (operation.Response?.ResponsesFile ?? operation.Metadata?.Output?.ResponsesFile) is { Length: > 0 } responses
+            ? batch with { Results = await DownloadBatchResultsAsync(responses, batch.Model, ct) }
+            : batch;
+    }
+
+    /// <summary>The Files API's resumable upload in one chunk (Google's batch-mode guide, REST "Input file"): a start
+    /// call declaring the size and type answers the session's URL in <c>X-Goog-Upload-URL</c>; the bytes go there with
+    /// <c>upload, finalize</c>, which answers the file. Returns its name (<c>files/…</c>).</summary>
+    private async Task<string> UploadBatchInputAsync(string displayName, IReadOnlyList<BatchRequestLine> lines, CancellationToken ct)
+    {
+        using var content = new JsonLinesContent<BatchRequestLine>(lines, GeminiJsonContext.Default.BatchRequestLine);
+        using var start = new HttpRequestMessage(HttpMethod.Post, $"upload/{ApiVersion}/files")
+        {
+            Content = JsonContent.Create(new GeminiFileEnvelope(new GeminiFile(DisplayName: displayName)), GeminiJsonContext.Default.GeminiFileEnvelope),
+        };
+        start.Headers.TryAddWithoutValidation(GoogUpload.Protocol, "resumable");
+        start.Headers.TryAddWithoutValidation(GoogUpload.Command, "start");
+        start.Headers.TryAddWithoutValidation(GoogUpload.ContentLength, content.Length.ToString(CultureInfo.InvariantCulture));
+        start.Headers.TryAddWithoutValidation(GoogUpload.ContentType, JsonLines.MediaType);
+        var sessionUrl = await SendAsync(start, (response, _) =>
+            Task.FromResult(response.Headers.TryGetValues(GoogUpload.Url, out var urls) && urls.FirstOrDefault() is { Length: > 0 } url
+                ? url
+                : throw new GeminiException(GeminiErrorCodes.BadResponse, $"Gemini started an upload without {GoogUpload.Url}.",
+                    isTransient: true, httpStatus: (int)response.StatusCode, maxRetries: 1)), ct);
+
+        using var upload = new HttpRequestMessage(HttpMethod.Post, sessionUrl) { Content = content };
+        upload.Headers.TryAddWithoutValidation(GoogUpload.Command, "upload, finalize");
+        upload.Headers.TryAddWithoutValidation(GoogUpload.Offset, "0");
+        var file = (await SendAsync(upload, GeminiJsonContext.Default.GeminiFileEnvelope, ct)).File;
+        return file.Name is { Length: > 0 } name
+            ? name
+            : throw new GeminiException(GeminiErrorCodes.BadResponse, "Gemini finished an upload without naming the file.",
+                isTransient: true, httpStatus: 200, maxRetries: 1);
+    }
+
+    /// <summary><c>GET download/v1beta/{file}:download?alt=media</c>, read a line at a time as it arrives.</summary>
+    private async Task<IReadOnlyList<GeminiBatchResult>> DownloadBatchResultsAsync(string file, string model, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, $"download/{ApiVersion}/{FilePath(file)}:download?alt=media");
+        return await SendAsync(message, async (response, token) =>
+        {
+            var results = new List<GeminiBatchResult>();
+            await using var stream = await response.Content.ReadAsStreamAsync(token);
+            await foreach (var line in JsonSerializer.DeserializeAsyncEnumerable(
+                               stream, GeminiJsonContext.Default.BatchResponseLine, topLevelValues: true, token))
+            {
+                results.Add(ReadBatchResult(line?.Key, results.Count, line?.Response, line?.Error, model));
+            }
+
+            return results;
+        }, ct);
     }
 
     public async Task<IReadOnlyList<GeminiBatch>> ListBatchesAsync(CancellationToken ct)
@@ -161,25 +233,32 @@ internal sealed class GeminiClient(
     }
 
     // "batches/abc" as Gemini names it; the id is escaped, the slash kept.
-    private static string BatchPath(string name) =>
-        name.StartsWith(BatchPrefix, StringComparison.Ordinal) && name.Length > BatchPrefix.Length
-            ? BatchPrefix + Uri.EscapeDataString(name[BatchPrefix.Length..])
-            : throw new ArgumentException($"'{name}' is not a batch name (batches/…).", nameof(name));
+    private static string BatchPath(string name) => ResourcePath(name, BatchPrefix, "a batch name");
+
+    private static string FilePath(string name) => ResourcePath(name, FilePrefix, "a file name");
+
+    private static string ResourcePath(string name, string prefix, string what) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) && name.Length > prefix.Length
+            ? prefix + Uri.EscapeDataString(name[prefix.Length..])
+            : throw new ArgumentException($"'{name}' is not {what} ({prefix}…).", nameof(name));
 
     private static GeminiBatch ReadBatch(BatchOperation operation)
     {
         var batch = operation.Metadata;
         var output = operation.Response?.InlinedResponses ?? batch?.Output?.InlinedResponses;
         var model = batch?.Model is { } m && m.StartsWith("models/", StringComparison.Ordinal) ? m["models/".Length..] : batch?.Model ?? "";
-        var results = (output?.InlinedResponses ?? []).Select((r, i) => ReadBatchResult(r, i, model)).ToList();
+        var results = (output?.InlinedResponses ?? [])
+            .Select((r, i) => ReadBatchResult(r.Metadata?.GetValueOrDefault(BatchKey), i, r.Response, r.Error, model))
+            .ToList();
         return new GeminiBatch(operation.Name, batch?.DisplayName ?? "", model, ReadState(batch?.State), results, operation.Error?.Message);
     }
 
-    private static GeminiBatchResult ReadBatchResult(InlinedResponse response, int index, string model)
+    /// <summary>One request's outcome, from an inlined response or a line of a responses file alike.</summary>
+    private static GeminiBatchResult ReadBatchResult(string? key, int index, GenerateContentResponse? response, ErrorStatus? error, string model)
     {
-        // Google keeps the order of the requests; the key (our metadata) says it outright.
-        var key = response.Metadata?.GetValueOrDefault(BatchKey) ?? index.ToString(CultureInfo.InvariantCulture);
-        if (response.Error is { } error)
+        // Google keeps the order of the requests; the key says it outright.
+        key ??= index.ToString(CultureInfo.InvariantCulture);
+        if (error is not null)
         {
             var status = GeminiErrorCodes.FromRpcCode(error.Code);
             var code = error.Status ?? GeminiErrorCodes.FromHttpStatus(status);
@@ -189,7 +268,7 @@ internal sealed class GeminiClient(
 
         try
         {
-            return new GeminiBatchResult(key, ReadImage(response.Response ?? new GenerateContentResponse(), model), null);
+            return new GeminiBatchResult(key, ReadImage(response ?? new GenerateContentResponse(), model), null);
         }
         catch (GeminiException ex)
         {
@@ -279,9 +358,20 @@ internal sealed class GeminiClient(
     }
 
     /// <param name="callTimeout">The call's own deadline; <see cref="GeminiOptions.CallTimeout"/> when null.</param>
-    private async Task<T> SendAsync<T>(HttpRequestMessage message, JsonTypeInfo<T> responseType, CancellationToken ct, TimeSpan? callTimeout = null)
+    private Task<T> SendAsync<T>(HttpRequestMessage message, JsonTypeInfo<T> responseType, CancellationToken ct, TimeSpan? callTimeout = null) =>
+        SendAsync(message, async (response, token) => await response.Content.ReadFromJsonAsync(responseType, token)
+            ?? throw new GeminiException(GeminiErrorCodes.BadResponse, "Gemini answered with an empty body.",
+                isTransient: true, httpStatus: (int)response.StatusCode, maxRetries: 1), ct, callTimeout);
+
+    /// <summary>One call, its successful answer read by <paramref name="read"/> (body included) within the call's deadline.</summary>
+    private async Task<T> SendAsync<T>(
+        HttpRequestMessage message, Func<HttpResponseMessage, CancellationToken, Task<T>> read, CancellationToken ct, TimeSpan? callTimeout = null)
     {
-        message.Headers.Add(ApiKeyHeader, _options.ApiKey);
+        // The key goes to Gemini's base URL only, not to a URL an answer handed over (an upload session's).
+        if (message.RequestUri is { IsAbsoluteUri: false } || (message.RequestUri is { } uri && http.BaseAddress?.IsBaseOf(uri) == true))
+        {
+            message.Headers.Add(ApiKeyHeader, _options.ApiKey);
+        }
 
         // Our own deadline, so a server that accepts and never answers cannot hold the caller.
         var timeout = callTimeout ?? _options.CallTimeout;
@@ -290,7 +380,8 @@ internal sealed class GeminiClient(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await http.SendAsync(message, deadline.Token);
+            // Headers first: a responses file is read as it arrives, still within the deadline.
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             logger.LogDebug("Gemini {Method} {Path} answered {Status} in {ElapsedMs} ms",
                 message.Method, message.RequestUri?.OriginalString, (int)response.StatusCode,
                 (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -299,9 +390,7 @@ internal sealed class GeminiClient(
                 throw await ReadErrorAsync(response, deadline.Token);
             }
 
-            return await response.Content.ReadFromJsonAsync(responseType, deadline.Token)
-                ?? throw new GeminiException(GeminiErrorCodes.BadResponse, "Gemini answered with an empty body.",
-                    isTransient: true, httpStatus: (int)response.StatusCode, maxRetries: 1);
+            return await read(response, deadline.Token);
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {

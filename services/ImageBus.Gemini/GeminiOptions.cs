@@ -73,6 +73,13 @@ public sealed class GeminiOptions : IValidatableObject
     [Range(typeof(decimal), "0", "1")]
     public decimal BatchPriceFactor { get; set; } = 0.5m;
 
+    /// <summary>The largest batch create body sent with its requests inline (Google takes up to 20 MB inline, less a
+    /// margin here); a larger batch goes up as a JSONL file through the Files API (up to 2 GB) and is created naming it.</summary>
+    [Range(1, int.MaxValue)]
+    public int BatchInlineMaxBytes { get; set; } = DefaultBatchInlineMaxBytes;
+
+    public const int DefaultBatchInlineMaxBytes = 19_000_000;
+
     /// <summary><see cref="Model"/> and then <see cref="AllowedModels"/>, each once.</summary>
     public IReadOnlyList<string> UsableModels => [.. new[] { Model }.Concat(AllowedModels).Distinct(StringComparer.Ordinal)];
 

@@ -6,17 +6,22 @@ namespace ImageBus.Gemini;
 public interface IGeminiBatchClient
 {
     /// <summary><c>POST v1beta/models/{model}:batchGenerateContent</c> with the requests inlined, each keyed by its
-    /// <see cref="GeminiBatchRequest.Key"/>. Not idempotent (Google makes a second batch for the same call): give each
+    /// <see cref="GeminiBatchRequest.Key"/>; when inline they would be over <see cref="GeminiOptions.BatchInlineMaxBytes"/>,
+    /// uploaded first as a JSONL file (<c>POST upload/v1beta/files</c>, resumable) that the batch names instead. The input
+    /// file is left to Gemini's own 48-hour expiry. Not idempotent (Google makes a second batch for the same call): give each
     /// batch a <paramref name="displayName"/> of its own, so that after a crash <see cref="ListBatchesAsync"/> can tell
     /// whether it was made.</summary>
     /// <exception cref="GeminiException"><see cref="GeminiErrorCodes.ModelNotAllowed"/> without a call when
     /// <paramref name="model"/> is outside <see cref="GeminiOptions.AllowedModels"/>.</exception>
     Task<GeminiBatch> CreateImageBatchAsync(string model, string displayName, IReadOnlyList<GeminiBatchRequest> requests, CancellationToken ct);
 
-    /// <summary><c>GET v1beta/{name}</c> (<c>batches/…</c>), with each request's result once the batch has succeeded.</summary>
+    /// <summary><c>GET v1beta/{name}</c> (<c>batches/…</c>), with each request's result once the batch has succeeded: from
+    /// its inlined responses, or for a batch made from a file from its responses file
+    /// (<c>GET download/v1beta/{file}:download?alt=media</c>, read as it arrives).</summary>
     Task<GeminiBatch> GetBatchAsync(string name, CancellationToken ct);
 
-    /// <summary><c>GET v1beta/batches</c>, every page (following <c>nextPageToken</c>).</summary>
+    /// <summary><c>GET v1beta/batches</c>, every page (following <c>nextPageToken</c>). A batch made from a file lists
+    /// without results (its responses file is not downloaded here: <see cref="GetBatchAsync"/> does).</summary>
     Task<IReadOnlyList<GeminiBatch>> ListBatchesAsync(CancellationToken ct);
 
     /// <summary><c>POST v1beta/{name}:cancel</c>; a batch that has ended stays as it ended.</summary>

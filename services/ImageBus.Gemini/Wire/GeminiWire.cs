@@ -126,6 +126,45 @@ public sealed record BatchOperation(
 
 public sealed record BatchOperationList(IReadOnlyList<BatchOperation>? Operations = null, string? NextPageToken = null);
 
+// A batch's requests as a file (Google's batch-mode guide, "Input file", and its "Retrieving results" REST example):
+// JSONL, one request a line, uploaded through the Files API; a succeeded batch names its results as another JSONL file
+// (response.responsesFile), one line a request, in request order.
+
+/// <summary>One line of a batch's input file.</summary>
+public sealed record BatchRequestLine(string Key, GenerateContentRequest Request);
+
+/// <summary>One line of a batch's responses file: the request's key with its response, or its own failure.</summary>
+public sealed record BatchResponseLine(string? Key = null, GenerateContentResponse? Response = null, ErrorStatus? Error = null);
+
+/// <summary>A Files API resource (<c>files/…</c>). <see cref="SizeBytes"/> is an int64, a JSON string.</summary>
+/// <param name="State">PROCESSING, ACTIVE or FAILED.</param>
+public sealed record GeminiFile(
+    string? Name = null,
+    string? DisplayName = null,
+    string? MimeType = null,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)] long? SizeBytes = null,
+    DateTimeOffset? CreateTime = null,
+    DateTimeOffset? UpdateTime = null,
+    DateTimeOffset? ExpirationTime = null,
+    string? Sha256Hash = null,
+    string? Uri = null,
+    string? State = null);
+
+/// <summary>The headers of Google's resumable upload protocol.</summary>
+public static class GoogUpload
+{
+    public const string Protocol = "X-Goog-Upload-Protocol";
+    public const string Command = "X-Goog-Upload-Command";
+    public const string ContentLength = "X-Goog-Upload-Header-Content-Length";
+    public const string ContentType = "X-Goog-Upload-Header-Content-Type";
+    public const string Url = "X-Goog-Upload-URL";
+    public const string Offset = "X-Goog-Upload-Offset";
+    public const string Status = "X-Goog-Upload-Status";
+}
+
+/// <summary><c>{"file": {...}}</c>: the metadata a resumable upload starts with, and what its last chunk answers.</summary>
+public sealed record GeminiFileEnvelope(GeminiFile File);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GenerateContentRequest))]
 [JsonSerializable(typeof(GenerateContentResponse))]
@@ -135,5 +174,9 @@ public sealed record BatchOperationList(IReadOnlyList<BatchOperation>? Operation
 [JsonSerializable(typeof(BatchGenerateContentRequest))]
 [JsonSerializable(typeof(BatchOperation))]
 [JsonSerializable(typeof(BatchOperationList))]
+[JsonSerializable(typeof(BatchRequestLine))]
+[JsonSerializable(typeof(BatchResponseLine))]
+[JsonSerializable(typeof(GeminiFile))]
+[JsonSerializable(typeof(GeminiFileEnvelope))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class GeminiJsonContext : JsonSerializerContext;

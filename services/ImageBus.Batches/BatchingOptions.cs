@@ -15,10 +15,11 @@ public sealed class BatchingOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Requests are inlined, up to this many bytes of them in a batch (Google takes 20 MB inline; the rest is the
-    /// request's own JSON).</summary>
-    [Range(1_000, 20_000_000)]
-    public long MaxInlineBytes { get; set; } = 18_000_000;
+    /// <summary>...or this many bytes of requests (their JSON, source images included). Up to
+    /// <c>Gemini:BatchInlineMaxBytes</c> they go inline, above it as a JSONL file (Google takes 20 MB inline, 2 GB as a
+    /// file); a worker holds a batch's requests in memory while it creates it.</summary>
+    [Range(1_000, 2_000_000_000)]
+    public long MaxBytes { get; set; } = 100_000_000;
 
     /// <summary>How often a batch's state is asked of Gemini while it is pending or running.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]

@@ -71,8 +71,8 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
         // Two rounds at most: the open batch may be full, and then the next one is opened for this request.
         for (var round = 0; ; round++)
         {
-            var (batchId, count, inlineBytes, opened) = await OpenBatchAsync(connection, transaction, model, ct);
-            if (count > 0 && (count + 1 > limits.MaxRequests || inlineBytes + bytes > limits.MaxInlineBytes) && round == 0)
+            var (batchId, count, batchBytes, opened) = await OpenBatchAsync(connection, transaction, model, ct);
+            if (count > 0 && (count + 1 > limits.MaxRequests || batchBytes + bytes > limits.MaxBytes) && round == 0)
             {
                 await SetStateAsync(connection, transaction, batchId, BatchStates.Full, ct);
                 sealNow.Add(batchId);
@@ -84,7 +84,7 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
                 WITH added AS (
                     INSERT INTO gemini_batch_requests (request_id, batch_id, job_id, item_id, attempt, state, command, request)
                     VALUES (@request, @batch, @job, @item, @attempt, 'queued', @command, @body))
-                UPDATE gemini_batches SET request_count = request_count + 1, inline_bytes = inline_bytes + @bytes, updated_at = now()
+                UPDATE gemini_batches SET request_count = request_count + 1, request_bytes = request_bytes + @bytes, updated_at = now()
                  WHERE batch_id = @batch
                 RETURNING request_count
                 """, connection, transaction);
@@ -109,7 +109,7 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
 
     /// <summary>The model's open batch, locked; a new one when there is none. Concurrent packers meet on the unique index of
     /// open batches: the second one's insert waits for the first and then does nothing, and it reads the first one's batch.</summary>
-    static async Task<(Guid BatchId, int Count, long InlineBytes, bool Opened)> OpenBatchAsync(
+    static async Task<(Guid BatchId, int Count, long RequestBytes, bool Opened)> OpenBatchAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string model, CancellationToken ct)
     {
         var fresh = Guid.CreateVersion7();
@@ -120,7 +120,7 @@ public sealed class GeminiBatchStore(NpgsqlDataSource database, IOptions<Batchin
                 """
                 INSERT INTO gemini_batches (batch_id, model, state) VALUES (@fresh, @model, 'open')
                     ON CONFLICT (model) WHERE state = 'open' DO NOTHING;
-                SELECT batch_id, request_count, inline_bytes FROM gemini_batches WHERE model = @model AND state = 'open' FOR UPDATE;
+                SELECT batch_id, request_count, request_bytes FROM gemini_batches WHERE model = @model AND state = 'open' FOR UPDATE;
                 """, connection, transaction);
             open.Parameters.AddWithValue("fresh", fresh);
             open.Parameters.AddWithValue("model", model);

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS gemini_batches (
     state         text        NOT NULL,
     gemini_name   text        NULL,
     request_count integer     NOT NULL DEFAULT 0,
-    inline_bytes  bigint      NOT NULL DEFAULT 0,
+    request_bytes bigint      NOT NULL DEFAULT 0,
     error         text        NULL,
     opened_at     timestamptz NOT NULL DEFAULT now(),
     submitted_at  timestamptz NULL,

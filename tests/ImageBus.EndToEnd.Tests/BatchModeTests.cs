@@ -10,7 +10,7 @@ namespace ImageBus.EndToEnd.Tests;
 /// <summary>Batch mode on the real services and FakeGemini's Batch API (batches pending and running for a second each here):
 /// jobs ask for it through the gateway or over the bus, their images are packed into Gemini batches, followed on the durable
 /// scheduler and matched back by key; per-request failures fail only their image; an expired batch falls back to live calls
-/// while the deadline allows; a worker crash right after the create makes no second batch; cancelling cancels a job's share.</summary>
+/// while the deadline allows; a worker crash right after the create makes no second batch (that batch sent as a JSONL file); cancelling cancels a job's share.</summary>
 public sealed class BatchModeTests
 {
     /// <summary>Fast batches: packed for up to 2 s, polled every half second, a second pending and a second running at the fake.</summary>
@@ -153,7 +153,8 @@ public sealed class BatchModeTests
     [Fact]
     public async Task A_worker_killed_right_after_gemini_created_the_batch_makes_no_second_one()
     {
-        await using var cluster = await ImageBusCluster.StartAsync(FastBatches());
+        // Sent as a JSONL file (anything over 200 bytes is), its results read back from the batch's responses file.
+        await using var cluster = await ImageBusCluster.StartAsync(FastBatches(("Gemini__BatchInlineMaxBytes", "200")));
         cluster.Service("Worker").Kill();
         var crashing = cluster.StartService("Worker", new Dictionary<string, string> { ["FaultInjection__CrashAfterBatchCreate"] = "true" });
         var job = await cluster.SubmitAsync(Case("batch-crash", 3, Tag()));
@@ -168,6 +169,9 @@ public sealed class BatchModeTests
         var stored = Assert.Single(status.GetProperty("batches").EnumerateArray());
         Assert.Equal(created.Name, stored.GetProperty("name").GetString());
         Assert.Equal($"imagebus-{stored.GetProperty("batchId").GetGuid()}", Assert.Single(await BatchesAtGeminiAsync(cluster)).DisplayName);
+        var log = await FakeGeminiLog.AllAsync(cluster);
+        Assert.Contains(log, c => c.Method == "POST" && c.Path.StartsWith("/upload/v1beta/files", StringComparison.Ordinal));
+        Assert.Contains(log, c => c.Method == "GET" && c.Path.StartsWith("/download/v1beta/files/", StringComparison.Ordinal));
     }
 
     [Fact]

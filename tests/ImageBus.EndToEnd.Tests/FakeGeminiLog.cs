@@ -17,9 +17,14 @@ static class FakeGeminiLog
     /// <summary>The generateContent calls FakeGemini logged whose prompt contains <paramref name="tag"/>, in order.</summary>
     public static async Task<List<GeminiCall>> CallsAsync(ImageBusCluster cluster, string tag)
     {
+        return [.. (await AllAsync(cluster)).Where(c => c.Method == "POST" && c.Prompt?.Contains(tag, StringComparison.Ordinal) == true)];
+    }
+
+    /// <summary>Every request FakeGemini logged, in order.</summary>
+    public static async Task<List<GeminiCall>> AllAsync(ImageBusCluster cluster)
+    {
         using var http = new HttpClient();
-        var log = await http.GetFromJsonAsync<List<GeminiCall>>($"{cluster.FakeGeminiUrl}/fake/requests", JsonSerializerOptions.Web);
-        return [.. log!.Where(c => c.Method == "POST" && c.Prompt.Contains(tag, StringComparison.Ordinal))];
+        return (await http.GetFromJsonAsync<List<GeminiCall>>($"{cluster.FakeGeminiUrl}/fake/requests", JsonSerializerOptions.Web))!;
     }
 
     public static SentImage Sent(byte[] bytes, string mimeType) => new(mimeType, bytes.Length, Convert.ToHexString(SHA256.HashData(bytes)));

@@ -115,6 +115,7 @@ public sealed class JobLifecycleTests(ITestOutputHelper output)
         }
 
         var most = 0;
+        JsonElement? lastInLine = null;
         var stopwatch = Stopwatch.StartNew();
         await using var connection = new NpgsqlConnection(cluster.Database.ConnectionString);
         await connection.OpenAsync();
@@ -127,6 +128,12 @@ public sealed class JobLifecycleTests(ITestOutputHelper output)
             await reader.ReadAsync();
             var (generating, completed) = (reader.GetInt64(0), reader.GetInt64(1));
             most = Math.Max(most, (int)generating);
+            if (completed > 0 && lastInLine is null)
+            {
+                // Once a job has finished, one still waiting knows its place in the line and when it may start.
+                lastInLine = await cluster.WaitForJobAsync(jobIds[^1], TimeSpan.FromSeconds(5), JobStatuses.Pending);
+            }
+
             if (completed == jobIds.Count)
             {
                 break;
@@ -137,6 +144,10 @@ public sealed class JobLifecycleTests(ITestOutputHelper output)
 
         output.WriteLine($"20 jobs with limit {limit}: at most {most} generating at once; all done in {stopwatch.ElapsedMilliseconds} ms");
         Assert.InRange(most, 1, limit);
+        var waiting = Assert.NotNull(lastInLine);
+        Assert.InRange(waiting.GetProperty("jobsAhead").GetInt32(), 0, jobIds.Count - 1 - limit);
+        Assert.True(waiting.GetProperty("estimatedStartAt").GetDateTimeOffset() >= waiting.GetProperty("createdAt").GetDateTimeOffset(), $"{waiting}");
+        Assert.Equal(JsonValueKind.Null, waiting.GetProperty("startedAt").ValueKind);
         foreach (var jobId in jobIds)
         {
             var status = await cluster.WaitForJobAsync(jobId, TimeSpan.FromSeconds(5));

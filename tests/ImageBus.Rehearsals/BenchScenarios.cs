@@ -112,6 +112,87 @@ static class BenchScenarios
         ];
     }
 
+    /// <summary>A busy tenant submits 4 cases, a quiet one 1 case 2 s later, against a budget of 30 calls a minute (the
+    /// bottleneck: 70 calls take three windows): when each finishes, and how far the busy tenant's waiting case's
+    /// <c>estimatedStartAt</c> was from when it started.</summary>
+    public static async Task<IReadOnlyList<Figure>> FairnessAsync(BenchOptions options)
+    {
+        const int rpm = 30;
+        const int busyCases = 4;
+        await using var pipeline = await Pipeline.StartAsync(latencyMs: 200, new Dictionary<string, string>
+        {
+            ["Worker__RequestsPerMinute"] = rpm.ToString(CultureInfo.InvariantCulture),
+        });
+        await Task.WhenAll(new[] { "busy", "quiet" }.Select(pipeline.Cluster.ClientForTenantAsync));
+        // A warm-up case, which is also the finished job the start estimates learn a duration from; then a fresh window.
+        await pipeline.WaitAsync(await pipeline.SubmitAsync(Pipeline.SampleCase("busy", 256)), JobTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(61));
+
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var busy = new List<Guid>();
+        for (var i = 0; i < busyCases; i++)
+        {
+            busy.Add(await pipeline.SubmitAsync(Pipeline.SampleCase("busy", 256)));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var estimates = new Dictionary<Guid, DateTimeOffset>();
+        foreach (var job in busy)
+        {
+            var status = await pipeline.Cluster.Admin.GetFromJsonAsync<JsonElement>($"/v1/jobs/{job}");
+            if (status.TryGetProperty("estimatedStartAt", out var at) && at.ValueKind == JsonValueKind.String)
+            {
+                estimates[job] = at.GetDateTimeOffset();
+            }
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var quietSubmitted = clock.Elapsed;
+        var quiet = await pipeline.SubmitAsync(Pipeline.SampleCase("quiet", 256));
+        await pipeline.WaitAsync(quiet, JobTimeout);
+        var quietTook = clock.Elapsed - quietSubmitted;
+        var busyStatuses = await Task.WhenAll(busy.Select(j => pipeline.WaitAsync(j, JobTimeout)));
+        var busyLast = busyStatuses.Max(s => s.GetProperty("finishedAt").GetDateTimeOffset());
+        var errors = busyStatuses.Where(s => estimates.ContainsKey(s.GetProperty("jobId").GetGuid()))
+            .Select(s => Math.Abs((s.GetProperty("startedAt").GetDateTimeOffset() - estimates[s.GetProperty("jobId").GetGuid()]).TotalSeconds))
+            .ToList();
+
+        return
+        [
+            new($"fairness, {rpm} RPM, {busyCases} busy cases then 1 quiet case: quiet case submit → done", $"{quietTook.TotalSeconds:0.0} s"),
+            new("fairness: busy tenant's last case done after submit", $"{(busyLast - started).TotalSeconds:0.0} s"),
+            new("fairness: busy tenant's waiting cases, estimatedStartAt off by",
+                errors.Count == 0 ? "no estimate" : $"{Stats.Range(errors, "0.0", " s")} over {errors.Count} waiting case(s)"),
+        ];
+    }
+
+    /// <summary>The sample case on gemini-3-pro-image (priced by token) live and in batch mode (batches sealed after 2 s,
+    /// polled every second): the cost each reports and their ratio.</summary>
+    public static async Task<IReadOnlyList<Figure>> CostAsync(BenchOptions options)
+    {
+        await using var pipeline = await Pipeline.StartAsync(latencyMs: 200, new Dictionary<string, string>
+        {
+            ["Batching__MaxWait"] = "00:00:02",
+            ["Batching__PollInterval"] = "00:00:01",
+        });
+        var costs = new Dictionary<string, decimal>();
+        foreach (var mode in new[] { "live", "batch" })
+        {
+            var request = Pipeline.SampleCase("cost", 1024);
+            request["model"] = "gemini-3-pro-image";
+            request["mode"] = mode;
+            var status = await pipeline.WaitAsync(await pipeline.SubmitAsync(request), JobTimeout);
+            costs[mode] = status.GetProperty("estimatedCostUsd").GetDecimal();
+        }
+
+        return
+        [
+            new("sample case (14 images, 1024 px, gemini-3-pro-image): estimatedCostUsd live", $"${costs["live"]}"),
+            new("sample case: estimatedCostUsd in batch mode", $"${costs["batch"]} ({costs["batch"] / costs["live"]:0.00} × live)"),
+        ];
+    }
+
     /// <summary>Event latency with many open streams: N cases (10 at L = 1 s by default) with 10 SSE streams each and a
     /// webhook receiver; for every event, recorded (job_events.recorded_at) → SSE client and → webhook receiver; and the
     /// database transactions per second while the streams are open, against the same run without streams.</summary>

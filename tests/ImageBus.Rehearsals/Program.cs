@@ -1,5 +1,5 @@
 // Rehearsals of production on one machine: the five services as processes on the real RabbitMQ and PostgreSQL.
-//   bench [makespan] [throughput] [burst] [events] [--runs N] [--cases N]   figures (FakeGemini at a fixed latency,
+//   bench [makespan] [throughput] [burst] [events] [fairness] [cost] [--runs N] [--cases N]   figures (FakeGemini at a fixed latency,
 //                                                                           no jitter, worker concurrency 16); asserts nothing
 //   chaos [--fast] [--outage SECONDS] [--restarts N] [--cases N] [WORDS]    the chaos table; WORDS pick scenarios by name
 using System.Globalization;
@@ -24,6 +24,8 @@ static async Task<int> BenchAsync(string[] args)
         ["throughput"] = BenchScenarios.ThroughputAsync,
         ["burst"] = BenchScenarios.BurstAsync,
         ["events"] = BenchScenarios.EventsAsync,
+        ["fairness"] = BenchScenarios.FairnessAsync,
+        ["cost"] = BenchScenarios.CostAsync,
     };
     var unknown = scenarios.Where(s => !all.ContainsKey(s)).ToList();
     if (unknown.Count > 0)

@@ -75,6 +75,7 @@ public static class WorkerExtensions
         services.AddImageProcessing(configuration);
         // Registered before the Gemini client, which falls back to no budget only when none is registered.
         services.AddSingleton<SharedRateLimiter>();
+        services.AddSingleton<GenerationSlots>();
         services.AddSingleton<IGeminiRateLimiter, GeminiBudget>();
         services.AddGeminiClient(configuration);
         return services;

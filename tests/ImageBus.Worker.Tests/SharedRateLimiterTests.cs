@@ -43,7 +43,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
                 {
                     try
                     {
-                        grants.Add(await limiter.AcquireAsync([limit], stop.Token));
+                        grants.Add(await limiter.AcquireAsync([limit], "", null, stop.Token));
                     }
                     catch (OperationCanceledException)
                     {
@@ -145,14 +145,64 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         var second = Limiter();
 
         // Ten calls from two workers: none waits (a wait would be close to a minute, far past the timeout).
-        var burst = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).AcquireAsync([limit], CancellationToken.None)))
+        var burst = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).AcquireAsync([limit], "", null, CancellationToken.None)))
             .WaitAsync(TimeSpan.FromSeconds(30));
 
-        // The eleventh is granted a whole minute after the first of them, and waits for it.
+        // The eleventh waits for a whole minute after the first of them: told so, it is not granted before.
         using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.AcquireAsync([limit], giveUp.Token));
-        var (eleventh, _) = await NextGrantAsync(limit);
-        Assert.True(eleventh - burst.Min() >= (long)limit.Window.TotalMicroseconds, "a call within a minute of the first ten");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.AcquireAsync([limit], "", null, giveUp.Token));
+        var (granted, retryUs, _) = await ClaimAsync(limit, Guid.NewGuid());
+        Assert.False(granted);
+        Assert.True(retryUs - burst.Min() >= (long)limit.Window.TotalMicroseconds, "told to try again within a minute of the first ten");
+    }
+
+    [Fact]
+    public async Task Waiting_calls_take_fair_turns_a_tenant_with_few_is_not_stuck_behind_one_with_many()
+    {
+        // 2 calls a second; the busy tenant's 12 callers are all waiting when the quiet one's 3 arrive.
+        var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 2, TimeSpan.FromSeconds(1));
+        var limiter = Limiter();
+        var order = new ConcurrentQueue<string>();
+        async Task Call(string tenant)
+        {
+            await limiter.AcquireAsync([limit], tenant, null, CancellationToken.None);
+            order.Enqueue(tenant);
+        }
+
+        var busy = Enumerable.Range(0, 12).Select(_ => Call("busy")).ToList();
+        await WaitUntilAsync(async () => await WaitersAsync(limit) >= 10);
+        var quiet = Enumerable.Range(0, 3).Select(_ => Call("quiet")).ToList();
+        await Task.WhenAll(busy.Concat(quiet)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        // In arrival order the quiet tenant would come last; in fair turns its three are among the first eight.
+        var granted = order.ToList();
+        Assert.True(granted.LastIndexOf("quiet") < 8, string.Join(" ", granted));
+        Assert.Equal(0, await WaitersAsync(limit));
+    }
+
+    [Fact]
+    public async Task A_waiting_call_gives_its_generating_slot_up_and_holds_it_again_when_granted()
+    {
+        var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 1, TimeSpan.FromSeconds(2));
+        var limiter = Limiter();
+        using var slots = new GenerationSlots(Options.Create(new WorkerOptions { Concurrency = 1 }));
+        using (var first = await slots.TakeAsync(CancellationToken.None))
+        {
+            await limiter.AcquireAsync([limit], "a", first, CancellationToken.None);
+        }
+
+        using var waiting = await slots.TakeAsync(CancellationToken.None);
+        var waitingCall = limiter.AcquireAsync([limit], "a", waiting, CancellationToken.None);
+        // While it waits for the budget, another image can take the only slot (and gives it back).
+        using (var other = await slots.TakeAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            Assert.False(waitingCall.IsCompleted);
+        }
+
+        await waitingCall.WaitAsync(TimeSpan.FromSeconds(30));
+        // Granted, it holds the slot again: no one else gets it until it is done.
+        using var blocked = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slots.TakeAsync(blocked.Token));
     }
 
     [Fact]
@@ -163,12 +213,12 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         var limiter = Limiter();
 
         // Two image calls use the image budget up; a text call still has a request left, and takes it.
-        var imageCalls = new[] { await limiter.AcquireAsync([requests, images], CancellationToken.None), await limiter.AcquireAsync([requests, images], CancellationToken.None) };
-        var textCall = await limiter.AcquireAsync([requests], CancellationToken.None);
+        var imageCalls = new[] { await limiter.AcquireAsync([requests, images], "", null, CancellationToken.None), await limiter.AcquireAsync([requests, images], "", null, CancellationToken.None) };
+        var textCall = await limiter.AcquireAsync([requests], "", null, CancellationToken.None);
         // A third image call waits for the image budget; and the request it takes then is counted on the request budget too,
         // so a text call after it waits for the request window of the first.
-        var thirdImage = await limiter.AcquireAsync([requests, images], CancellationToken.None);
-        var nextText = await limiter.AcquireAsync([requests], CancellationToken.None);
+        var thirdImage = await limiter.AcquireAsync([requests, images], "", null, CancellationToken.None);
+        var nextText = await limiter.AcquireAsync([requests], "", null, CancellationToken.None);
 
         var windowUs = (long)TimeSpan.FromSeconds(2).TotalMicroseconds;
         Assert.True(textCall - imageCalls.Max() < windowUs, "the text call waited although a request was left");
@@ -180,10 +230,10 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
     public async Task A_pause_holds_every_worker_s_calls_until_it_ends()
     {
         var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 100, TimeSpan.FromMinutes(1));
-        var before = await Limiter().AcquireAsync([limit], CancellationToken.None);
+        var before = await Limiter().AcquireAsync([limit], "", null, CancellationToken.None);
 
         await Limiter().PauseAsync([limit.Name], TimeSpan.FromSeconds(2), CancellationToken.None);
-        var after = await Limiter().AcquireAsync([limit], CancellationToken.None);
+        var after = await Limiter().AcquireAsync([limit], "", null, CancellationToken.None);
 
         Assert.True(after - before >= (long)TimeSpan.FromSeconds(2).TotalMicroseconds, "a call granted during the pause");
     }
@@ -233,17 +283,37 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The grant the next call would get, without waiting for it (it stays reserved, unused).</summary>
-    private async Task<(long GrantedUs, long NowUs)> NextGrantAsync(SharedRateLimit limit)
+    /// <summary>One try at a call, as a waiter of no tenant (it stays in the line until it expires).</summary>
+    private async Task<(bool Granted, long RetryUs, long NowUs)> ClaimAsync(SharedRateLimit limit, Guid waiter)
     {
         await using var data = NpgsqlDataSource.Create(database.ConnectionString);
-        await using var command = data.CreateCommand("SELECT granted_us, now_us FROM reserve_rate_limits(ARRAY[@name], ARRAY[@permits], ARRAY[@window_us])");
+        await using var command = data.CreateCommand(
+            "SELECT granted, retry_us, now_us FROM claim_rate_limits(ARRAY[@name], ARRAY[@permits], ARRAY[@window_us], '', @waiter)");
         command.Parameters.AddWithValue("name", limit.Name);
         command.Parameters.AddWithValue("permits", limit.PermitsPerWindow);
         command.Parameters.AddWithValue("window_us", (long)limit.Window.TotalMicroseconds);
+        command.Parameters.AddWithValue("waiter", waiter);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    private async Task<long> WaitersAsync(SharedRateLimit limit)
+    {
+        await using var data = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var command = data.CreateCommand("SELECT count(*) FROM rate_limit_waiters WHERE limiter = @name");
+        command.Parameters.AddWithValue("name", limit.Name);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20);
+        }
     }
 
     private SharedRateLimiter Limiter() => new(NpgsqlDataSource.Create(database.ConnectionString), NullLogger<SharedRateLimiter>.Instance);
@@ -252,7 +322,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
     /// down for tests, Gemini's are minutes.</summary>
     private sealed class OneBudget(SharedRateLimiter limiter, SharedRateLimit limit) : IGeminiRateLimiter
     {
-        public async ValueTask WaitForPermitAsync(GeminiCallKind kind, string model, CancellationToken ct) => await limiter.AcquireAsync([limit], ct);
+        public async ValueTask WaitForPermitAsync(GeminiCallKind kind, string model, CancellationToken ct) => await limiter.AcquireAsync([limit], "", null, ct);
 
         public ValueTask PauseAsync(string model, TimeSpan delay, CancellationToken ct) => ValueTask.CompletedTask;
     }

@@ -1,6 +1,7 @@
 using ImageBus.Contracts;
 using ImageBus.Gemini;
 using ImageBus.Imaging;
+using ImageBus.Worker.Throttling;
 using MassTransit;
 
 namespace ImageBus.Worker.Generation;
@@ -20,6 +21,7 @@ public sealed class GenerateImageConsumer(
     PromptBuilder prompts,
     SourceImageFetcher sourceImages,
     JobCancellationCheck cancellations,
+    GenerationSlots slots,
     TimeProvider clock,
     ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
 {
@@ -27,6 +29,15 @@ public sealed class GenerateImageConsumer(
     const int DecodeAttempts = 2;
 
     public async Task Consume(ConsumeContext<GenerateImage> context)
+    {
+        using var slot = await slots.TakeAsync(context.CancellationToken);
+        // Found by the budget's wait inside the Gemini client, in this flow only.
+        GenerationSlots.Current = slot;
+        GeminiBudget.CurrentShare = context.Message.TenantId;
+        await GenerateAsync(context);
+    }
+
+    async Task GenerateAsync(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
         if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))

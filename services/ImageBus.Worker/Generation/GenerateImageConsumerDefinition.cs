@@ -11,7 +11,8 @@ public sealed class GenerateImageConsumerDefinition : ConsumerDefinition<Generat
     public GenerateImageConsumerDefinition(IOptions<WorkerOptions> options)
     {
         EndpointName = QueueNames.GenerateImage;
-        ConcurrentMessageLimit = options.Value.Concurrency;
+        // Generating slots are the consumer's own (GenerationSlots); the rest of the limit is for images waiting for the budget.
+        ConcurrentMessageLimit = options.Value.Concurrency + options.Value.MaxWaiting;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,

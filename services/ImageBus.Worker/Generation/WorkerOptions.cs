@@ -12,6 +12,12 @@ public sealed class WorkerOptions
     [Range(1, 256)]
     public int Concurrency { get; set; } = 16;
 
+    /// <summary>Images one worker process holds besides those while they wait for their turn at the shared budget
+    /// (<see cref="Throttling.GeminiBudget"/>): a waiting image steps out of its generating slot, so that images of other
+    /// tenants behind it in the queue reach the budget and take their turns.</summary>
+    [Range(0, 10_000)]
+    public int MaxWaiting { get; set; } = 64;
+
     /// <summary>generateContent calls per minute, per model, that all workers on the same database make together
     /// (Gemini's per-minute quota, or a share of it). A burst up to it starts at once; no 60 s window holds more; calls
     /// past it wait for their turn. See <see cref="Throttling.GeminiBudget"/>.</summary>

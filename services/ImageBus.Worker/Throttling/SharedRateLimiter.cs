@@ -11,28 +11,56 @@ public sealed record SharedRateLimit(string Name, int PermitsPerWindow, TimeSpan
 }
 
 /// <summary>Budgets shared by every process on one PostgreSQL database, as a sliding window: a call is granted at once
-/// unless its budget already granted <see cref="SharedRateLimit.PermitsPerWindow"/> calls within the last
-/// <see cref="SharedRateLimit.Window"/>; then it is granted one window after the oldest of those, and waits for it. So a
-/// burst up to the budget starts at once, any window however aligned holds at most the budget, and a busy pool uses all
-/// of it. One call of <c>reserve_rate_limits</c> (schema.sql) grants a call on several budgets together (Gemini's
-/// requests and images per minute) at the time all of them allow. A caller cancelled while waiting leaves its grant
-/// unused: a budget can be under-used then, never over-used.</summary>
+/// while its budget has granted fewer than <see cref="SharedRateLimit.PermitsPerWindow"/> calls within the last
+/// <see cref="SharedRateLimit.Window"/>. So a burst up to the budget starts at once, any window however aligned holds at
+/// most the budget, and a busy pool uses all of it. When calls wait, they take fair turns between shares (tenants): a
+/// share's turn counts its grants within the window and its calls waiting before, so a tenant with one job is not stuck
+/// behind another's hundred. One call of <c>claim_rate_limits</c> (schema.sql) grants a call on several budgets together
+/// (Gemini's requests and images per minute) or says when to try again; a waiting call holds no grant, so one that is
+/// cancelled leaves nothing unused.</summary>
 public sealed class SharedRateLimiter(NpgsqlDataSource database, ILogger<SharedRateLimiter> logger)
 {
-    /// <summary>Reserves a call on every budget in <paramref name="limits"/>, waits until it is due and returns its time
-    /// (Unix microseconds, database clock).</summary>
-    public async Task<long> AcquireAsync(IReadOnlyList<SharedRateLimit> limits, CancellationToken ct)
-    {
-        var (grantedUs, nowUs) = await ReserveAsync(limits, ct);
-        WorkerMetrics.BudgetWait.Record(Math.Max(0, grantedUs - nowUs) / 1e6);
-        if (grantedUs > nowUs)
-        {
-            var wait = TimeSpan.FromMicroseconds(grantedUs - nowUs);
-            logger.LogDebug("Budget {Limiters} used up; waiting {WaitMs} ms for a call", limits.Select(l => l.Name), (long)wait.TotalMilliseconds);
-            await Task.Delay(wait, ct);
-        }
+    /// <summary>A waiter tries again at least this often: its place in the line moves as others come and go.</summary>
+    static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(5);
 
-        return grantedUs;
+    /// <summary>...and no sooner than this, so that a crowd of waiters does not spin on the database.</summary>
+    static readonly TimeSpan ShortestWait = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Waits for a call on every budget in <paramref name="limits"/>, in <paramref name="share"/>'s turn, and
+    /// returns when it was granted (Unix microseconds, database clock). A <paramref name="slot"/> is given up between
+    /// tries and held again for each, so the call is made as soon as it is granted.</summary>
+    public async Task<long> AcquireAsync(IReadOnlyList<SharedRateLimit> limits, string share, GenerationSlot? slot, CancellationToken ct)
+    {
+        var waiter = Guid.NewGuid();
+        long? firstTryUs = null;
+        try
+        {
+            while (true)
+            {
+                if (slot is not null)
+                {
+                    await slot.ReturnAsync(ct);
+                }
+
+                var (granted, retryUs, nowUs) = await ClaimAsync(limits, share, waiter, ct);
+                firstTryUs ??= nowUs;
+                if (granted)
+                {
+                    WorkerMetrics.BudgetWait.Record((nowUs - firstTryUs.Value) / 1e6);
+                    return nowUs;
+                }
+
+                slot?.Leave();
+                var wait = TimeSpan.FromMicroseconds(Math.Clamp(retryUs - nowUs, (long)ShortestWait.TotalMicroseconds, (long)LongestWait.TotalMicroseconds));
+                logger.LogDebug("Budget {Limiters} busy; {Share} waits {WaitMs} ms for its turn", limits.Select(l => l.Name), share, (long)wait.TotalMilliseconds);
+                await Task.Delay(wait, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await LeaveLineAsync(limits[0].Name, waiter);
+            throw;
+        }
     }
 
     /// <summary>Grants no call on the named budgets for <paramref name="pause"/> from now, across every process.</summary>
@@ -44,17 +72,36 @@ public sealed class SharedRateLimiter(NpgsqlDataSource database, ILogger<SharedR
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    async Task<(long GrantedUs, long NowUs)> ReserveAsync(IReadOnlyList<SharedRateLimit> limits, CancellationToken ct)
+    async Task<(bool Granted, long RetryUs, long NowUs)> ClaimAsync(IReadOnlyList<SharedRateLimit> limits, string share, Guid waiter, CancellationToken ct)
     {
-        await using var reserve = database.CreateCommand("SELECT granted_us, now_us FROM reserve_rate_limits(@names, @permits, @windows_us)");
-        reserve.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = limits.Select(l => l.Name).ToArray() });
-        reserve.Parameters.Add(new NpgsqlParameter("permits", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = limits.Select(l => l.PermitsPerWindow).ToArray() });
-        reserve.Parameters.Add(new NpgsqlParameter("windows_us", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+        await using var claim = database.CreateCommand(
+            "SELECT granted, retry_us, now_us FROM claim_rate_limits(@names, @permits, @windows_us, @share, @waiter)");
+        claim.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = limits.Select(l => l.Name).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter("permits", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = limits.Select(l => l.PermitsPerWindow).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter("windows_us", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
         {
             Value = limits.Select(l => (long)l.Window.TotalMicroseconds).ToArray(),
         });
-        await using var reader = await reserve.ExecuteReaderAsync(ct);
+        claim.Parameters.Add(new NpgsqlParameter("share", share));
+        claim.Parameters.Add(new NpgsqlParameter("waiter", waiter));
+        await using var reader = await claim.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Best effort: a waiter left behind leaves the line by itself once it is not refreshed.</summary>
+    async Task LeaveLineAsync(string limiter, Guid waiter)
+    {
+        try
+        {
+            await using var leave = database.CreateCommand("SELECT leave_rate_limit_line(@name, @waiter)");
+            leave.Parameters.Add(new NpgsqlParameter("name", limiter));
+            leave.Parameters.Add(new NpgsqlParameter("waiter", waiter));
+            await leave.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException exception)
+        {
+            logger.LogDebug(exception, "A cancelled call could not leave the line of {Limiter}; it expires", limiter);
+        }
     }
 }

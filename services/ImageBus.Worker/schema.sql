@@ -38,13 +38,14 @@ CREATE TABLE IF NOT EXISTS rate_limit_waiters (
 -- Grants were booked ahead in arrival order; they are now given now or not at all, in fair turns (claim_rate_limits).
 DROP FUNCTION IF EXISTS reserve_rate_limits(text[], int[], bigint[]);
 
--- Grants one call on every named budget at once if each has a call left in its window (the last N grants of a budget of
--- N, its ring, not all within the window), it is not paused, and the caller's turn has come. Turns are fair between
--- shares: the waiters of the first budget are put in line by their share's grants within the window plus how many of
--- the same share wait before them, then by arrival, so a share with many waiting calls and one with a single call take
--- turns. A caller whose turn has not come is told when to try again: when as many calls will have freed as wait before
--- it. Rows are locked in name order, so two callers never deadlock; each statement of a plpgsql function reads a fresh
--- snapshot, so what is read after the locks holds every grant committed before them.
+-- Grants one call on every named budget at once, in the caller's turn: now, if each budget has a call left in its window
+-- (fewer than N grants within it: its ring holds the last N) and is not paused; or, for the first in line, at the next
+-- opening if that is within a second (booked then, so that the call is made on time however late its worker wakes).
+-- Turns are fair between shares: the waiters of the first budget are put in line by their share's grants within the
+-- window plus how many of the same share wait before them, then by arrival, so a share with many waiting calls and one
+-- with a single call take turns. A caller whose turn has not come is told when to try again: when the calls before it
+-- will have had theirs. Rows are locked in name order, so two callers never deadlock; each statement of a plpgsql
+-- function reads a fresh snapshot, so what is read after the locks holds every grant committed before them.
 CREATE OR REPLACE FUNCTION claim_rate_limits(names text[], permits int[], windows_us bigint[], caller_share text, waiter uuid,
     OUT granted boolean, OUT retry_us bigint, OUT now_us bigint)
 LANGUAGE plpgsql AS $$
@@ -52,32 +53,33 @@ DECLARE
     i int;
     free bigint := 9223372036854775807;
     opens_us bigint;
-    used bigint;
-    paused_until bigint;
+    budget record;
     ahead bigint;
-    frees_us bigint;
-    lead_window_us bigint := windows_us[1];
-    lead_interval_us bigint := windows_us[1] / permits[1];
+    lead_calls bigint;
 BEGIN
     INSERT INTO rate_limit_windows (limiter) SELECT unnest(names) ORDER BY 1 ON CONFLICT DO NOTHING;
     PERFORM 1 FROM rate_limit_windows WHERE limiter = ANY (names) ORDER BY limiter FOR UPDATE;
     now_us := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
     opens_us := now_us;
     FOR i IN 1 .. cardinality(names) LOOP
-        SELECT w.paused_until_us INTO paused_until FROM rate_limit_windows w WHERE w.limiter = names[i];
-        SELECT count(*) INTO used FROM rate_limit_grants g
-         WHERE g.limiter = names[i] AND g.slot < permits[i] AND g.granted_us > now_us - windows_us[i];
-        IF paused_until > now_us THEN
-            free := 0;
-            opens_us := greatest(opens_us, paused_until);
-        ELSE
-            free := least(free, permits[i] - used);
-            IF used >= permits[i] THEN
-                -- Full: the next call frees when the oldest grant in the window leaves it.
-                opens_us := greatest(opens_us, (SELECT min(g.granted_us) FROM rate_limit_grants g
-                    WHERE g.limiter = names[i] AND g.slot < permits[i] AND g.granted_us > now_us - windows_us[i]) + windows_us[i]);
-            END IF;
+        -- Grants only grow in call order, so the calls free now are the ring's rows out of the window (and its unused slots),
+        -- and the next to free is the call N places before the next one.
+        SELECT w.calls, w.last_grant_us, w.paused_until_us,
+               permits[i] - (SELECT count(*) FROM rate_limit_grants g
+                              WHERE g.limiter = w.limiter AND g.slot < permits[i] AND g.granted_us + windows_us[i] > now_us) AS left_now,
+               (SELECT g.granted_us + windows_us[i] FROM rate_limit_grants g
+                 WHERE g.limiter = w.limiter AND g.slot = w.calls % permits[i]) AS next_frees_us
+          INTO budget FROM rate_limit_windows w WHERE w.limiter = names[i];
+        IF i = 1 THEN
+            lead_calls := budget.calls;
         END IF;
+        IF budget.paused_until_us > now_us THEN
+            free := 0;
+        ELSE
+            free := least(free, budget.left_now);
+        END IF;
+        opens_us := greatest(opens_us, budget.last_grant_us, budget.paused_until_us,
+            CASE WHEN budget.left_now > 0 THEN now_us ELSE coalesce(budget.next_frees_us, now_us) END);
     END LOOP;
 
     DELETE FROM rate_limit_waiters w WHERE w.limiter = names[1] AND w.expires_us < now_us;
@@ -87,7 +89,7 @@ BEGIN
 
     WITH recent AS (
         SELECT g.share, count(*) AS calls FROM rate_limit_grants g
-         WHERE g.limiter = names[1] AND g.slot < permits[1] AND g.granted_us > now_us - lead_window_us GROUP BY g.share),
+         WHERE g.limiter = names[1] AND g.slot < permits[1] AND g.granted_us + windows_us[1] > now_us GROUP BY g.share),
     line AS (
         SELECT w.waiter_id, w.since_us,
                coalesce(r.calls, 0) + row_number() OVER (PARTITION BY w.share ORDER BY w.since_us, w.waiter_id) AS turn
@@ -96,26 +98,27 @@ BEGIN
     SELECT count(*) INTO ahead FROM line other, line me
      WHERE me.waiter_id = waiter AND (other.turn, other.since_us, other.waiter_id) < (me.turn, me.since_us, me.waiter_id);
 
-    IF ahead < free THEN
+    IF ahead < free OR (ahead = 0 AND opens_us <= now_us + 1000000) THEN
         granted := true;
-        retry_us := now_us;
+        -- A booked call is granted at the opening; a free one now (never before the latest grant, so grants stay in order).
+        retry_us := CASE WHEN ahead < free THEN greatest(now_us, (SELECT last_grant_us FROM rate_limit_windows WHERE limiter = names[1])) ELSE opens_us END;
         DELETE FROM rate_limit_waiters w WHERE w.limiter = names[1] AND w.waiter_id = waiter;
         FOR i IN 1 .. cardinality(names) LOOP
             INSERT INTO rate_limit_grants AS g (limiter, slot, granted_us, share)
-            SELECT names[i], w.calls % permits[i], now_us, caller_share FROM rate_limit_windows w WHERE w.limiter = names[i]
+            SELECT names[i], w.calls % permits[i], retry_us, caller_share FROM rate_limit_windows w WHERE w.limiter = names[i]
             ON CONFLICT (limiter, slot) DO UPDATE SET granted_us = EXCLUDED.granted_us, share = EXCLUDED.share;
-            UPDATE rate_limit_windows SET calls = calls + 1, last_grant_us = now_us WHERE limiter = names[i];
+            UPDATE rate_limit_windows SET calls = calls + 1, last_grant_us = retry_us WHERE limiter = names[i];
         END LOOP;
         RETURN;
     END IF;
 
     granted := false;
-    -- When the calls before it have had theirs: the (ahead - free + 1)-th oldest grant of the window leaves it then, or,
-    -- past the window's grants, one more call an even share of the window later each.
-    SELECT g.granted_us + lead_window_us INTO frees_us FROM rate_limit_grants g
-     WHERE g.limiter = names[1] AND g.slot < permits[1] AND g.granted_us > now_us - lead_window_us
-     ORDER BY g.granted_us OFFSET greatest(ahead - greatest(free, 0), 0) LIMIT 1;
-    retry_us := greatest(opens_us, coalesce(frees_us, now_us + lead_window_us + (ahead - greatest(free, 0)) * lead_interval_us));
+    -- The calls before it take the free ones, then one each as the ring's oldest leave the window; past one ring, another
+    -- window an even share apart.
+    SELECT greatest(opens_us, g.granted_us + windows_us[1]) INTO retry_us FROM rate_limit_grants g
+     WHERE g.limiter = names[1] AND g.slot = (lead_calls + greatest(ahead - greatest(free, 0), 0)) % permits[1];
+    retry_us := CASE WHEN ahead - greatest(free, 0) < permits[1] AND retry_us IS NOT NULL THEN retry_us
+                     ELSE greatest(opens_us, now_us + windows_us[1] + (ahead - greatest(free, 0)) * (windows_us[1] / permits[1])) END;
     UPDATE rate_limit_waiters w SET expires_us = least(retry_us, now_us + 5000000) + 10000000
      WHERE w.limiter = names[1] AND w.waiter_id = waiter;
 END $$;

@@ -159,7 +159,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
     [Fact]
     public async Task Waiting_calls_take_fair_turns_a_tenant_with_few_is_not_stuck_behind_one_with_many()
     {
-        // 2 calls a second; the busy tenant's 12 callers are all waiting when the quiet one's 3 arrive.
+        // 2 calls a second; the busy tenant's 12 callers wait (two granted, one booked) when the quiet one's 3 arrive.
         var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 2, TimeSpan.FromSeconds(1));
         var limiter = Limiter();
         var order = new ConcurrentQueue<string>();
@@ -170,13 +170,14 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
         }
 
         var busy = Enumerable.Range(0, 12).Select(_ => Call("busy")).ToList();
-        await WaitUntilAsync(async () => await WaitersAsync(limit) >= 10);
+        await WaitUntilAsync(async () => await WaitersAsync(limit) >= 8);
         var quiet = Enumerable.Range(0, 3).Select(_ => Call("quiet")).ToList();
         await Task.WhenAll(busy.Concat(quiet)).WaitAsync(TimeSpan.FromSeconds(60));
 
-        // In arrival order the quiet tenant would come last; in fair turns its three are among the first eight.
+        // In arrival order the quiet tenant's three would be the last of 15; in fair turns they come between the busy one's
+        // (give or take the grant the first in line booked a second ahead, and those granted before they came).
         var granted = order.ToList();
-        Assert.True(granted.LastIndexOf("quiet") < 8, string.Join(" ", granted));
+        Assert.True(granted.IndexOf("quiet") < 6 && granted.LastIndexOf("quiet") < 10, string.Join(" ", granted));
         Assert.Equal(0, await WaitersAsync(limit));
     }
 

@@ -16,8 +16,8 @@ public sealed record SharedRateLimit(string Name, int PermitsPerWindow, TimeSpan
 /// most the budget, and a busy pool uses all of it. When calls wait, they take fair turns between shares (tenants): a
 /// share's turn counts its grants within the window and its calls waiting before, so a tenant with one job is not stuck
 /// behind another's hundred. One call of <c>claim_rate_limits</c> (schema.sql) grants a call on several budgets together
-/// (Gemini's requests and images per minute) or says when to try again; a waiting call holds no grant, so one that is
-/// cancelled leaves nothing unused.</summary>
+/// (Gemini's requests and images per minute) or says when to try again; only the first in line books the next opening
+/// (due within a second), so a call cancelled while it waits leaves at most that one unused.</summary>
 public sealed class SharedRateLimiter(NpgsqlDataSource database, ILogger<SharedRateLimiter> logger)
 {
     /// <summary>A waiter tries again at least this often: its place in the line moves as others come and go.</summary>
@@ -46,8 +46,14 @@ public sealed class SharedRateLimiter(NpgsqlDataSource database, ILogger<SharedR
                 firstTryUs ??= nowUs;
                 if (granted)
                 {
-                    WorkerMetrics.BudgetWait.Record((nowUs - firstTryUs.Value) / 1e6);
-                    return nowUs;
+                    // Granted for the next opening (first in line, due within a second): the call waits for it, holding its slot.
+                    if (retryUs > nowUs)
+                    {
+                        await Task.Delay(TimeSpan.FromMicroseconds(retryUs - nowUs), ct);
+                    }
+
+                    WorkerMetrics.BudgetWait.Record((Math.Max(retryUs, nowUs) - firstTryUs.Value) / 1e6);
+                    return Math.Max(retryUs, nowUs);
                 }
 
                 slot?.Leave();

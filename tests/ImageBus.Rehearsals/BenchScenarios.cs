@@ -136,18 +136,18 @@ static class BenchScenarios
             busy.Add(await pipeline.SubmitAsync(Pipeline.SampleCase("busy", 256)));
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
         var estimates = new Dictionary<Guid, DateTimeOffset>();
         foreach (var job in busy)
         {
-            var status = await pipeline.Cluster.Admin.GetFromJsonAsync<JsonElement>($"/v1/jobs/{job}");
+            // Once the orchestrator has the job: a waiting one says when it may start.
+            var status = await pipeline.Cluster.WaitForJobAsync(job, JobTimeout, "pending", "generating", "completed", "partial", "failed");
             if (status.TryGetProperty("estimatedStartAt", out var at) && at.ValueKind == JsonValueKind.String)
             {
                 estimates[job] = at.GetDateTimeOffset();
             }
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(2) - clock.Elapsed);
         var quietSubmitted = clock.Elapsed;
         var quiet = await pipeline.SubmitAsync(Pipeline.SampleCase("quiet", 256));
         await pipeline.WaitAsync(quiet, JobTimeout);

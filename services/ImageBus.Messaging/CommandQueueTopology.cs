@@ -17,8 +17,7 @@ public sealed class CommandQueueTopology(IOptions<RabbitMqOptions> options, stri
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var rabbit = options.Value;
-        var factory = rabbit.CreateConnectionFactory();
-        await using var connection = await factory.CreateConnectionAsync("imagebus-topology", cancellationToken);
+        await using var connection = await rabbit.ConnectAsync("imagebus-topology", cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var arguments = rabbit.QuorumQueues ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
         await channel.ExchangeDeclareAsync(queueName, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);

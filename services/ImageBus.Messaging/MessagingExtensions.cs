@@ -42,6 +42,11 @@ public static class MessagingExtensions
                 {
                     h.Username(options.Username);
                     h.Password(options.Password);
+                    // Each connection (and each reconnection) goes to the next node, so the bus moves off a node that fails.
+                    if (options.ClusterNodes.Count > 0)
+                    {
+                        h.UseCluster(cluster => options.ClusterNodes.ForEach(cluster.Node));
+                    }
                 });
                 cfg.UseConsumeFilter(typeof(JobLogContextFilter<>), context);
                 // Not scoped filters: the in-memory outbox sends after the consume scope is gone.

@@ -19,6 +19,21 @@ public static class PrivateServers
         });
     }
 
+    /// <summary>A three-node RabbitMQ cluster (start_cluster) with the management plugin on each node.</summary>
+    public static Task<LocalServer<BrokerClusterPorts>> StartBrokerClusterAsync()
+    {
+        // Node K's ports are each base plus K-1: twelve free ports in a row, amqp, management, dist and prometheus.
+        var ports = new BrokerClusterPorts(FreePort.NextRun(12));
+        return LocalServer<BrokerClusterPorts>.StartAsync("broker-cluster", "start_cluster", "stop_cluster", ports, new Dictionary<string, string>
+        {
+            ["IMAGEBUS_CLUSTER_AMQP_PORT"] = ports.Amqp(1).ToString(),
+            ["IMAGEBUS_CLUSTER_MGMT_PORT"] = ports.Management(1).ToString(),
+            ["IMAGEBUS_CLUSTER_DIST_PORT"] = (ports.First + 6).ToString(),
+            ["IMAGEBUS_CLUSTER_PROMETHEUS_PORT"] = (ports.First + 9).ToString(),
+            ["IMAGEBUS_CLUSTER_NODE"] = $"imagebus-test-{ports.First}",
+        });
+    }
+
     /// <summary>A PostgreSQL cluster (initdb); its endpoint is its port. Stopping it is a fast shutdown, which
     /// disconnects its clients.</summary>
     public static Task<LocalServer<int>> StartPostgresAsync()
@@ -27,6 +42,17 @@ public static class PrivateServers
         return LocalServer<int>.StartAsync("postgres", "start_postgres", "stop_postgres", port,
             new Dictionary<string, string> { ["IMAGEBUS_PG_PORT"] = port.ToString() });
     }
+}
+
+/// <summary>The ports of <see cref="PrivateServers.StartBrokerClusterAsync"/>'s nodes (1-3), from <paramref name="First"/>.</summary>
+public sealed record BrokerClusterPorts(int First)
+{
+    public int Amqp(int node) => First + node - 1;
+
+    public int Management(int node) => First + 3 + node - 1;
+
+    /// <summary>host:port of every node, as <c>RabbitMq:ClusterNodes</c> takes them.</summary>
+    public IReadOnlyList<string> Nodes => [.. Enumerable.Range(1, 3).Select(node => $"127.0.0.1:{Amqp(node)}")];
 }
 
 /// <summary>A server of a test's own, started and stopped by functions of deploy/local/servers.sh with
@@ -76,10 +102,10 @@ public sealed class LocalServer<TEndpoint> : IAsyncDisposable
     }
 
     /// <summary>Stops the server as an operator would; its data stays.</summary>
-    public Task StopAsync() => RunScriptAsync(stopFunction);
+    public Task StopAsync() => RunAsync(stopFunction);
 
     /// <summary>Starts the stopped server again with its data.</summary>
-    public Task StartAgainAsync() => RunScriptAsync(startFunction);
+    public Task StartAgainAsync() => RunAsync(startFunction);
 
     public async ValueTask DisposeAsync()
     {
@@ -87,7 +113,8 @@ public sealed class LocalServer<TEndpoint> : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    async Task RunScriptAsync(string function)
+    /// <summary>Runs a command of deploy/local/servers.sh (a function and its arguments) on this server.</summary>
+    public async Task RunAsync(string function)
     {
         var script = Path.Combine(RepositoryRoot.Path, "deploy", "local", "servers.sh");
         var start = new ProcessStartInfo("bash", ["-c", $"source '{script}' && {function}"])

@@ -60,7 +60,7 @@ public sealed class DeadLetterCollector(
         if (connection is not { IsOpen: true })
         {
             connection?.Dispose();
-            connection = await rabbit.Value.CreateConnectionFactory().CreateConnectionAsync("imagebus-dead-letters", cancellationToken);
+            connection = await rabbit.Value.ConnectAsync("imagebus-dead-letters", cancellationToken);
         }
 
         // Closing the channel, however the pass ends, returns a message read but not acknowledged to its queue.

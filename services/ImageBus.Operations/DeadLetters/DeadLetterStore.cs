@@ -95,7 +95,7 @@ public sealed class DeadLetterStore(
         Exception? failure = null;
         if (messages.Count > 0)
         {
-            await using var connection = await rabbit.Value.CreateConnectionFactory().CreateConnectionAsync("imagebus-dead-letter-retry", cancellationToken);
+            await using var connection = await rabbit.Value.ConnectAsync("imagebus-dead-letter-retry", cancellationToken);
             await using var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
             var now = clock.GetUtcNow();

@@ -7,6 +7,7 @@ using ImageBus.Worker.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -186,7 +187,7 @@ public sealed class SharedRateLimiterTests : IAsyncLifetime
     {
         var limit = new SharedRateLimit($"test-{Guid.NewGuid():N}", PermitsPerWindow: 1, TimeSpan.FromSeconds(2));
         var limiter = Limiter();
-        using var slots = new GenerationSlots(Options.Create(new WorkerOptions { Concurrency = 1 }));
+        using var slots = new GenerationSlots(Options.Create(new WorkerOptions { Concurrency = 1 }), new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance));
         using (var first = await slots.TakeAsync(CancellationToken.None))
         {
             await limiter.AcquireAsync([limit], "a", first, CancellationToken.None);

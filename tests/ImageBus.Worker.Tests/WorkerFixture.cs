@@ -16,6 +16,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 
 namespace ImageBus.Worker.Tests;
 
@@ -100,6 +102,8 @@ public sealed class WorkerFixture : IAsyncLifetime
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
+        // What a host would give: generating slots stop being handed out once it is stopping.
+        services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddImageGeneration(configuration);
         services.AddMassTransitTestHarness(bus => bus.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>());
         return services.BuildServiceProvider(validateScopes: true);

@@ -5,8 +5,10 @@ namespace ImageBus.Worker.Throttling;
 
 /// <summary>The <see cref="WorkerOptions.Concurrency"/> images a worker generates at once. An image holds a slot for its
 /// work and gives it up while it waits for its turn at the shared budget, so that waiting images (up to
-/// <see cref="WorkerOptions.MaxWaiting"/> more) cost no generating capacity and the images behind them reach the budget.</summary>
-public sealed class GenerationSlots(IOptions<WorkerOptions> options) : IDisposable
+/// <see cref="WorkerOptions.MaxWaiting"/> more) cost no generating capacity and the images behind them reach the budget.
+/// Once the worker is stopping no slot is given: an image not yet generating waits until its consume is cancelled at the
+/// end of <see cref="WorkerOptions.ShutdownGrace"/>, and its command goes back to the queue for another worker.</summary>
+public sealed class GenerationSlots(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime) : IDisposable
 {
     readonly SemaphoreSlim free = new(options.Value.Concurrency, options.Value.Concurrency);
 
@@ -23,25 +25,36 @@ public sealed class GenerationSlots(IOptions<WorkerOptions> options) : IDisposab
     /// <summary>Waits for a slot; dispose it when the image is done.</summary>
     public async Task<GenerationSlot> TakeAsync(CancellationToken ct)
     {
-        await free.WaitAsync(ct);
-        return new GenerationSlot(free);
+        var slot = new GenerationSlot(this, held: false);
+        await slot.ReturnAsync(ct);
+        return slot;
     }
+
+    internal async Task EnterAsync(CancellationToken ct)
+    {
+        await free.WaitAsync(ct);
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            free.Release();
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+    }
+
+    internal void Exit() => free.Release();
 
     public void Dispose() => free.Dispose();
 }
 
 /// <summary>One image's generating slot, used by one flow at a time.</summary>
-public sealed class GenerationSlot(SemaphoreSlim free) : IDisposable
+public sealed class GenerationSlot(GenerationSlots slots, bool held) : IDisposable
 {
-    bool held = true;
-
     /// <summary>Gives the slot up while the image waits.</summary>
     public void Leave()
     {
         if (held)
         {
             held = false;
-            free.Release();
+            slots.Exit();
         }
     }
 
@@ -50,7 +63,7 @@ public sealed class GenerationSlot(SemaphoreSlim free) : IDisposable
     {
         if (!held)
         {
-            await free.WaitAsync(ct);
+            await slots.EnterAsync(ct);
             held = true;
         }
     }

@@ -30,7 +30,8 @@ public sealed class BrokerClusterTests
 
         // Node 1 is the first a client tries: the connection must find another.
         await cluster.RunAsync("kill_cluster_node 1");
-        await using (var connection = await options.ConnectAsync("imagebus-cluster-test", CancellationToken.None))
+        await LeaderElectedAsync(cluster.Endpoint.Management(2));
+        await using (var connection = await ConnectOnceTheNodesAnswerAsync(options))
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {
             await PublishUntilConfirmedAsync(channel, "after the kill");
@@ -48,6 +49,41 @@ public sealed class BrokerClusterTests
         }
 
         Assert.Equal(3, online);
+    }
+
+    /// <summary>Waits for the queue's remaining members to elect a leader: RabbitMQ 3.10 nacks, for as long as the
+    /// channel lives, every publish of a channel that first published while the leader was the killed node.</summary>
+    static async Task LeaderElectedAsync(int managementPort)
+    {
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            var leader = (await QueueAsync(managementPort)).TryGetProperty("leader", out var node) ? node.GetString() : null;
+            if (leader is not null && !leader.Contains("-1@", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Fail($"no leader of {Queue} was elected in place of node 1");
+    }
+
+    /// <summary>Connects as a service's transport does, retrying while the surviving nodes, busy with the lost one,
+    /// reset new connections.</summary>
+    static async Task<IConnection> ConnectOnceTheNodesAnswerAsync(RabbitMqOptions options)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await options.ConnectAsync("imagebus-cluster-test", CancellationToken.None);
+            }
+            catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException) when (attempt < 30)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
     }
 
     /// <summary>Publishes until the broker confirms: while the queue elects a leader in place of the killed node's, it

@@ -49,8 +49,9 @@ public sealed class JobDeadlineTests
         Assert.Empty(await jobs.Published<JobCompleted>());
     }
 
-    /// <summary>With one slot: the first job generates (deadline 3 s), the second waits (deadline 1 s),
-    /// the third waits (default deadline). The second ends waiting; the first's end frees the slot for the third.</summary>
+    /// <summary>With one slot: the first job generates (deadline 6 s), the second waits (deadline 1 s),
+    /// the third waits (default deadline). The second ends waiting; the first's end frees the slot for the third.
+    /// The 5 s between the two deadlines leave a loaded machine time to look at the first while it still generates.</summary>
     [Fact]
     public async Task A_job_waiting_for_a_slot_ends_at_its_deadline_and_a_job_ending_at_its_deadline_frees_its_slot()
     {
@@ -59,7 +60,7 @@ public sealed class JobDeadlineTests
             options.MaxGeneratingPerTenant = 1;
             options.MinDeadlineSeconds = 1;
         });
-        var generating = await jobs.StartJob(Cases.Valid(Guid.NewGuid()) with { DeadlineSeconds = 3 });
+        var generating = await jobs.StartJob(Cases.Valid(Guid.NewGuid()) with { DeadlineSeconds = 6 });
         var expiring = Cases.Valid(Guid.NewGuid()) with { DeadlineSeconds = 1 };
         var next = Cases.Valid(Guid.NewGuid());
         await jobs.Submit(expiring);

@@ -69,6 +69,7 @@ public static class WorkerExtensions
         services.AddSingleton<ImageRequestBuilder>();
         services.AddSingleton<ImageResults>();
         services.AddSingleton<JobCancellationCheck>();
+        services.AddSingleton<ImageAttemptClaims>();
         // Source image URLs come from tenants: the same outbound address guard as webhooks (OutboundAddresses:AllowedHosts).
         services.AddAddressGuardedHttpClient<SourceImageFetcher>();
         services.AddBlobStore();

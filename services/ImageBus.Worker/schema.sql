@@ -137,3 +137,39 @@ LANGUAGE sql AS $$
     ON CONFLICT (limiter) DO UPDATE SET paused_until_us = greatest(w.paused_until_us, EXCLUDED.paused_until_us)
     RETURNING paused_until_us;
 $$;
+
+-- Which delivery of a GenerateImage is making its image (ImageAttemptClaims). A broker node lost mid-call hands the
+-- in-flight commands to other consumers while their first deliveries are still at Gemini: the copy waits for the claim
+-- instead of paying Gemini twice. A claim is a short lease its holder renews; done marks an attempt answered.
+CREATE TABLE IF NOT EXISTS image_attempt_claims (
+    job_id     uuid        NOT NULL,
+    item_id    text        NOT NULL,
+    attempt    integer     NOT NULL,
+    holder     uuid        NOT NULL,
+    held_until timestamptz NOT NULL,
+    done       boolean     NOT NULL DEFAULT false,
+    PRIMARY KEY (job_id, item_id, attempt)
+);
+CREATE INDEX IF NOT EXISTS ix_image_attempt_claims_held_until ON image_attempt_claims (held_until);
+
+-- 'claimed' (the caller holds the attempt until now + lease), 'held' (a live holder has it) or 'done' (answered).
+-- Each call also clears up to two claims over a day old, so the table stays about a day of images large.
+CREATE OR REPLACE FUNCTION claim_image_attempt(job uuid, item text, attempt_number integer, claimant uuid, lease_ms integer)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    outcome text;
+BEGIN
+    DELETE FROM image_attempt_claims
+     WHERE ctid IN (SELECT ctid FROM image_attempt_claims WHERE held_until < now() - interval '1 day' LIMIT 2);
+    INSERT INTO image_attempt_claims AS c (job_id, item_id, attempt, holder, held_until)
+    VALUES (job, item, attempt_number, claimant, now() + lease_ms * interval '1 millisecond')
+    ON CONFLICT (job_id, item_id, attempt) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
+     WHERE NOT c.done AND (c.holder = EXCLUDED.holder OR c.held_until < now());
+    IF FOUND THEN
+        RETURN 'claimed';
+    END IF;
+    SELECT CASE WHEN c.done THEN 'done' ELSE 'held' END INTO outcome FROM image_attempt_claims c
+     WHERE c.job_id = job AND c.item_id = item AND c.attempt = attempt_number;
+    RETURN coalesce(outcome, 'held');
+END $$;

@@ -55,6 +55,7 @@ public static class ChaosScenarios
         new("kill -9 a worker during Gemini calls", true, _ => KillDuringCallsAsync("Worker")),
         new("kill -9 the orchestrator", true, _ => KillDuringCallsAsync("Orchestrator")),
         new("restart RabbitMQ (N times in a row)", false, RestartBrokerAsync),
+        new("one RabbitMQ node killed mid-run, then restarted", false, _ => KillBrokerNodeAsync()),
         new("restart PostgreSQL", false, _ => RestartPostgresAsync()),
         new("FakeGemini hanging (2 items a case)", true, _ => GeminiMisbehavesAsync("FakeGemini hanging", "[fake:hang]", items: 2)),
         new("FakeGemini answering 100 % 500", true, _ => GeminiMisbehavesAsync("FakeGemini 100 % 500", "[fake:error=500]", items: Items)),
@@ -93,6 +94,21 @@ public static class ChaosScenarios
                 await broker.StartAgainAsync();
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
+        });
+    }
+
+    /// <summary>On a three-node cluster of its own, node 1 (the first of instance 1's nodes, where the queues were declared and
+    /// so have their leaders) killed as a crash would while images are being made, and started again 10 s later.</summary>
+    static async Task<ChaosRow> KillBrokerNodeAsync()
+    {
+        await using var broker = await PrivateServers.StartBrokerClusterAsync();
+        await using var run = await ChaosRun.StartAsync(latencyMs: 1000, brokerCluster: broker.Endpoint);
+        return await run.CasesAsync("one RabbitMQ node of three killed (kill -9) mid-run, restarted 10 s later", cases: 3, disrupt: async _ =>
+        {
+            await run.WaitForGeminiCallsAsync(3);
+            await broker.RunAsync("kill_cluster_node 1");
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            await broker.RunAsync("restart_cluster_node 1");
         });
     }
 
@@ -201,7 +217,7 @@ public static class ChaosScenarios
         DateTimeOffset started;
 
         public static async Task<ChaosRun> StartAsync(int latencyMs, IReadOnlyDictionary<string, string>? settings = null,
-            BrokerPorts? broker = null, int? postgresPort = null)
+            BrokerPorts? broker = null, int? postgresPort = null, BrokerClusterPorts? brokerCluster = null)
         {
             var environment = new Dictionary<string, string>(ChaosSettings);
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -210,7 +226,7 @@ public static class ChaosScenarios
             }
 
             var receiver = await WebhookReceiver.StartAsync();
-            return new ChaosRun(await Pipeline.StartAsync(latencyMs, environment, broker, postgresPort), receiver);
+            return new ChaosRun(await Pipeline.StartAsync(latencyMs, environment, broker, postgresPort, brokerCluster), receiver);
         }
 
         /// <summary>Submits the sample case <paramref name="cases"/> times (each with a trace of its own and the receiver as

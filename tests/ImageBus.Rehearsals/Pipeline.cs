@@ -11,6 +11,20 @@ public sealed record BenchOptions(int Runs, int Cases);
 
 public sealed record Figure(string Name, string Value);
 
+/// <summary>The services' scale and the broker of a rehearsal: one instance of each on the shared broker, or N on a
+/// three-node cluster of the rehearsal's own (<see cref="Broker"/> its node 1, the nodes in <see cref="ServiceScale.BrokerNodes"/>).</summary>
+public sealed record Topology(ServiceScale Scale, BrokerPorts? Broker)
+{
+    public static readonly Topology OneOfEach = new(ServiceScale.One, null);
+
+    public static Topology OnCluster(int instances, BrokerClusterPorts cluster) =>
+        new(new ServiceScale(instances, cluster.Nodes), new BrokerPorts(cluster.Amqp(1), cluster.Management(1)));
+
+    public override string ToString() => Scale.Instances == 1 && Broker is null
+        ? "one instance of every service, one RabbitMQ node"
+        : $"{Scale.Instances} instances of every service, a three-node RabbitMQ cluster";
+}
+
 public sealed record GeminiCall(DateTimeOffset At, int Status, string? TraceId);
 
 /// <summary>A cluster set up for measuring: quiet logs, FakeGemini at a fixed latency, and the helpers every scenario uses.</summary>
@@ -22,9 +36,17 @@ public sealed class Pipeline : IAsyncDisposable
 
     public ImageBusCluster Cluster { get; }
 
+    /// <summary>What every scenario of this run runs on (<c>--instances N</c>), set once at start.</summary>
+    public static Topology Topology { get; set; } = Topology.OneOfEach;
+
+    /// <summary>A cluster of <see cref="Topology"/>'s scale. A scenario that brings a broker of its own (to restart it, or
+    /// kill a node of it) runs on that one node or three-node cluster.</summary>
     public static async Task<Pipeline> StartAsync(int latencyMs, IReadOnlyDictionary<string, string>? settings = null,
-        BrokerPorts? broker = null, int? postgresPort = null)
+        BrokerPorts? broker = null, int? postgresPort = null, BrokerClusterPorts? brokerCluster = null)
     {
+        var topology = brokerCluster is not null ? Topology.OnCluster(Topology.Scale.Instances, brokerCluster)
+            : broker is not null ? new Topology(Topology.Scale with { BrokerNodes = [] }, broker)
+            : Topology;
         var environment = new Dictionary<string, string>
         {
             ["FakeGemini__LatencyMs"] = latencyMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -39,7 +61,7 @@ public sealed class Pipeline : IAsyncDisposable
             environment[key] = value;
         }
 
-        return new Pipeline(await ImageBusCluster.StartAsync(environment, broker, postgresPort));
+        return new Pipeline(await ImageBusCluster.StartAsync(environment, topology.Broker, postgresPort, topology.Scale));
     }
 
     /// <summary>The sample case (deploy/sample-case.json: 10 evidence + 4 location images) of a tenant, at a size.</summary>
@@ -54,8 +76,8 @@ public sealed class Pipeline : IAsyncDisposable
 
     public async Task<Guid> SubmitAsync(JsonObject request) => await Cluster.SubmitAsync(request);
 
-    /// <summary>Waits until the job is terminal, reading its status every 20 ms; returns the status.</summary>
-    public async Task<JsonElement> WaitAsync(Guid jobId, TimeSpan timeout)
+    /// <summary>Waits until the job is terminal, reading its status every 20 ms (or <paramref name="pollEvery"/>); returns the status.</summary>
+    public async Task<JsonElement> WaitAsync(Guid jobId, TimeSpan timeout, TimeSpan? pollEvery = null)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
@@ -66,7 +88,7 @@ public sealed class Pipeline : IAsyncDisposable
                 return status;
             }
 
-            await Task.Delay(20);
+            await Task.Delay(pollEvery ?? TimeSpan.FromMilliseconds(20));
         }
 
         throw new TimeoutException($"job {jobId} not finished after {timeout}");
@@ -89,9 +111,9 @@ public sealed class Pipeline : IAsyncDisposable
             .ToList();
     }
 
-    /// <summary>CPU time so far of the four ImageBus services (FakeGemini apart).</summary>
+    /// <summary>CPU time so far of the four ImageBus services, every instance of each (FakeGemini apart).</summary>
     public TimeSpan ServicesCpu() =>
-        ImageBusCluster.AllServices.Where(s => s != "FakeGemini").Aggregate(TimeSpan.Zero, (sum, s) => sum + Cluster.Service(s).CpuTime);
+        Cluster.Services.Where(s => s.Name != "FakeGemini").Aggregate(TimeSpan.Zero, (sum, s) => sum + s.CpuTime);
 
     /// <summary>Transactions committed or rolled back in the cluster's database so far (PostgreSQL's statistics, flushed
     /// about once a second): every statement outside a transaction is one.</summary>

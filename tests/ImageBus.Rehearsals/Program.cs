@@ -2,17 +2,23 @@
 //   bench [makespan] [throughput] [burst] [events] [fairness] [cost] [--runs N] [--cases N]   figures (FakeGemini at a fixed latency,
 //                                                                           no jitter, worker concurrency 16); asserts nothing
 //   chaos [--fast] [--outage SECONDS] [--restarts N] [--cases N] [WORDS]    the chaos table; WORDS pick scenarios by name
+//   either with --instances N: N instances of every service on a three-node RabbitMQ cluster of the run's own
 using System.Globalization;
 using ImageBus.Rehearsals;
+using ImageBus.Testing;
 
 var verb = args.FirstOrDefault();
 var rest = args.Skip(1).ToArray();
-return verb switch
+var instances = IntOption(rest, "--instances", 1);
+if (verb is not ("bench" or "chaos") || instances < 1)
 {
-    "bench" => await BenchAsync(rest),
-    "chaos" => await ChaosAsync(rest),
-    _ => Usage(),
-};
+    return Usage();
+}
+
+await using var brokerCluster = instances > 1 ? await PrivateServers.StartBrokerClusterAsync() : null;
+Pipeline.Topology = brokerCluster is null ? Topology.OneOfEach : Topology.OnCluster(instances, brokerCluster.Endpoint);
+Console.WriteLine($"on {Pipeline.Topology}");
+return verb == "bench" ? await BenchAsync(rest) : await ChaosAsync(rest);
 
 static async Task<int> BenchAsync(string[] args)
 {
@@ -48,7 +54,7 @@ static async Task<int> BenchAsync(string[] args)
     }
 
     Console.WriteLine();
-    Console.WriteLine($"| figure | value |  (load average {LoadAverage()}, {Environment.ProcessorCount} cores)");
+    Console.WriteLine($"| figure | value |  ({Pipeline.Topology}; load average {LoadAverage()}, {Environment.ProcessorCount} cores)");
     Console.WriteLine("|---|---|");
     foreach (var figure in figures)
     {
@@ -85,13 +91,13 @@ static async Task<int> ChaosAsync(string[] args)
             $"| {r.Scenario} | {r.Jobs} | {r.JobsLost} | {r.StuckPastDeadline} | {r.ImagesGeneratedTwice} | {r.WebhookEventsMissing} | {r.BadInputsWithoutClearError} | {r.Took.TotalSeconds:0} s | {r.Outcomes} |"));
     }
 
-    Console.WriteLine($"(load average {LoadAverage()}, {Environment.ProcessorCount} cores)");
+    Console.WriteLine($"({Pipeline.Topology}; load average {LoadAverage()}, {Environment.ProcessorCount} cores)");
     return rows.All(r => r.AllZero) ? 0 : 1;
 }
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: ImageBus.Rehearsals bench [SCENARIO...] [--runs N] [--cases N] | chaos [--fast] [--outage S] [--restarts N] [--cases N] [WORDS]");
+    Console.Error.WriteLine("usage: ImageBus.Rehearsals bench [SCENARIO...] [--runs N] [--cases N] [--instances N] | chaos [--fast] [--outage S] [--restarts N] [--cases N] [--instances N] [WORDS]");
     return 2;
 }
 

@@ -116,9 +116,12 @@ public sealed class ImageBusCluster : IAsyncDisposable
     /// <summary>Starts every service; <paramref name="settings"/> override configuration keys
     /// (as environment variables, e.g. <c>Worker__Concurrency</c>) for all of them. The cluster uses
     /// the shared broker and PostgreSQL server unless given ones of its own.</summary>
+    /// <param name="scale">Several instances of every service but FakeGemini (as <c>./imagebus up --instances N</c>), each
+    /// given the broker cluster's nodes starting from a different one, so their connections spread over the nodes.</param>
     public static async Task<ImageBusCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null, BrokerPorts? broker = null,
-        int? postgresPort = null)
+        int? postgresPort = null, ServiceScale? scale = null)
     {
+        scale ??= ServiceScale.One;
         broker ??= TestServers.SharedBroker;
         var database = await TestDatabase.CreateAsync(postgresPort);
         var virtualHost = await TestVirtualHost.CreateAsync(broker);
@@ -131,7 +134,10 @@ public sealed class ImageBusCluster : IAsyncDisposable
             await cluster.WaitUntilAnswersAsync("FakeGemini", new Uri($"{cluster.FakeGeminiUrl}/v1beta/models?key={FakeGeminiKey}"));
             foreach (var name in AllServices.Skip(1))
             {
-                cluster.StartService(name);
+                for (var instance = 1; instance <= scale.Instances; instance++)
+                {
+                    cluster.StartService(ServiceScale.InstanceName(name, instance), scale.BrokerNodeSettings(instance));
+                }
             }
 
             await cluster.WaitUntilAnswersAsync("Gateway", new Uri($"{cluster.GatewayUrl}/health/ready"));
@@ -147,12 +153,17 @@ public sealed class ImageBusCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A running service: <c>Worker</c> is the first worker, <c>Worker-2</c> the second (<see cref="ServiceScale"/>).</summary>
     public ServiceProcess Service(string name) => services[name];
+
+    /// <summary>Every service process, each instance of each.</summary>
+    public IEnumerable<ServiceProcess> Services => services.Values;
 
     /// <summary>Where the service's HTTP endpoints (health, metrics; the gateway's API) answer.</summary>
     public string ServiceUrl(string name) => serviceUrls[name];
 
-    /// <summary>Starts (or starts again) one service with the cluster's settings, and <paramref name="settings"/> for it alone.</summary>
+    /// <summary>Starts (or starts again) one service (an instance name, <see cref="ServiceScale.InstanceName"/>) with the
+    /// cluster's settings, and <paramref name="settings"/> for it alone.</summary>
     public ServiceProcess StartService(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var urls = name switch
@@ -169,7 +180,7 @@ public sealed class ImageBusCluster : IAsyncDisposable
             serviceEnvironment[key] = value;
         }
 
-        var service = ServiceProcess.Start(name, serviceEnvironment);
+        var service = ServiceProcess.Start(ServiceScale.ServiceOf(name), serviceEnvironment, name);
         services[name] = service;
         return service;
     }
@@ -305,4 +316,21 @@ public sealed class ImageBusCluster : IAsyncDisposable
 
     static string Tail(string text, int lines) =>
         string.Join(Environment.NewLine, text.Split(Environment.NewLine).TakeLast(lines));
+}
+
+/// <summary>How many instances of every service an <see cref="ImageBusCluster"/> runs, and the broker cluster's nodes
+/// (host:port, as <c>RabbitMq:ClusterNodes</c> takes them) when it runs on one.</summary>
+public sealed record ServiceScale(int Instances, IReadOnlyList<string> BrokerNodes)
+{
+    public static readonly ServiceScale One = new(1, []);
+
+    /// <summary>Instance 1 of a service is named for it (<c>Worker</c>), the others with their number (<c>Worker-2</c>).</summary>
+    public static string InstanceName(string service, int instance) => instance == 1 ? service : $"{service}-{instance}";
+
+    public static string ServiceOf(string instanceName) => instanceName.Split('-')[0];
+
+    /// <summary>Instance K's <c>RabbitMq:ClusterNodes</c>: every node, from node K on.</summary>
+    public IReadOnlyDictionary<string, string> BrokerNodeSettings(int instance) =>
+        BrokerNodes.Select((_, i) => ($"RabbitMq__ClusterNodes__{i}", BrokerNodes[(instance - 1 + i) % BrokerNodes.Count]))
+            .ToDictionary(s => s.Item1, s => s.Item2);
 }

@@ -31,8 +31,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>services/ImageBus.{name}</c>, built in the same configuration as the tests.</summary>
-    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts <c>services/ImageBus.{name}</c>, built in the same configuration as the tests; <paramref name="instanceName"/>
+    /// tells one of several instances apart in diagnostics.</summary>
+    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment, string? instanceName = null)
     {
         var directory = Path.Combine(RepositoryRoot.Path, "services", $"ImageBus.{name}", "bin", RepositoryRoot.Configuration, "net10.0");
         var assembly = Path.Combine(directory, $"ImageBus.{name}.dll");
@@ -55,7 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var service = new ServiceProcess(name, process);
+        var service = new ServiceProcess(instanceName ?? name, process);
         process.OutputDataReceived += (_, e) => service.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
         process.Start();

@@ -69,14 +69,58 @@ public sealed class GenerateImageConsumerTests(WorkerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task A_redelivered_command_leaves_one_file_and_no_temporary_ones()
+    public async Task A_command_delivered_again_after_its_image_was_made_is_acknowledged_without_a_second_call()
     {
         var command = WorkerFixture.Command("a lighthouse in fog");
-
         Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command));
-        Assert.IsType<ImageGenerated>(await WorkerFixture.ProcessAsync(harness, command, answers: 2));
 
+        await harness.Bus.Publish(command);
+
+        await ConsumedAsync(command, times: 2);
+        Assert.Single(fixture.GeminiRequests.GenerateContent, r => r.Prompt == command.Item.Prompt);
+        Assert.Single(harness.Published.Select<ImageGenerated>(m => m.Context.Message.ItemId == command.Item.ItemId));
+        Assert.Empty(harness.Published.Select<ImageGenerationFailed>(m => m.Context.Message.ItemId == command.Item.ItemId));
         Assert.Equal([Variant(command, "image.jpg")], fixture.FilesOf(command));
+    }
+
+    /// <summary>As when a broker node goes while the first delivery is at Gemini and RabbitMQ hands the command to
+    /// another consumer: the second delivery waits for the first's claim, then finds the attempt answered.</summary>
+    [Fact]
+    public async Task Two_deliveries_of_one_image_at_once_make_one_gemini_call_and_one_result()
+    {
+        var command = WorkerFixture.Command("a lighthouse in a gale [fake:latency=1500]");
+
+        await harness.Bus.Publish(command);
+        await harness.Bus.Publish(command);
+
+        await ConsumedAsync(command, times: 2);
+        Assert.Single(fixture.GeminiRequests.GenerateContent, r => r.Prompt == command.Item.Prompt);
+        Assert.Single(harness.Published.Select<ImageGenerated>(m => m.Context.Message.ItemId == command.Item.ItemId));
+        Assert.Empty(harness.Published.Select<ImageGenerationFailed>(m => m.Context.Message.ItemId == command.Item.ItemId));
+    }
+
+    /// <summary>A failure published is an answer as much as an image: a second delivery makes no call and no second result.</summary>
+    [Fact]
+    public async Task A_delivery_that_answers_with_a_failure_marks_the_attempt_answered_too()
+    {
+        var command = WorkerFixture.Command("a lighthouse [fake:error=400]");
+        Assert.IsType<ImageGenerationFailed>(await WorkerFixture.ProcessAsync(harness, command));
+
+        await harness.Bus.Publish(command);
+
+        await ConsumedAsync(command, times: 2);
+        Assert.Single(fixture.GeminiRequests.GenerateContent, r => r.Prompt == command.Item.Prompt);
+        Assert.Single(harness.Published.Select<ImageGenerationFailed>(m => m.Context.Message.ItemId == command.Item.ItemId));
+    }
+
+    async Task ConsumedAsync(GenerateImage command, int times)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (harness.Consumed.Select<GenerateImage>(m => m.Context.Message.Item.ItemId == command.Item.ItemId).Count() < times)
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"{command.Item.ItemId} was not consumed {times} times");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]

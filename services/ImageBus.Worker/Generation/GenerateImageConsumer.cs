@@ -12,7 +12,7 @@ namespace ImageBus.Worker.Generation;
 /// <see cref="ImageStepCompleted"/>), then generates from that analysis (step 2); both steps' calls count in the result. A
 /// failure Gemini, the source image or the image reports is answered with <see cref="ImageGenerationFailed"/> (a step-1
 /// failure with an <see cref="WorkerErrorCodes.AnalysisPrefix"/> code, and no generation call); anything else is retried by
-/// the endpoint and then faulted.</summary>
+/// the endpoint and then faulted. One delivery of an attempt makes it (<see cref="ImageAttemptClaims"/>).</summary>
 public sealed class GenerateImageConsumer(
     GeminiImageGenerator gemini,
     GeminiImageAnalyzer analyzer,
@@ -21,6 +21,7 @@ public sealed class GenerateImageConsumer(
     PromptBuilder prompts,
     SourceImageFetcher sourceImages,
     JobCancellationCheck cancellations,
+    ImageAttemptClaims claims,
     GenerationSlots slots,
     TimeProvider clock,
     ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
@@ -30,11 +31,19 @@ public sealed class GenerateImageConsumer(
 
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
+        // Before a slot: a second delivery of an image being made waits without holding one.
+        await using var claim = await claims.ClaimAsync(context, context.CancellationToken);
+        if (claim is null)
+        {
+            return;
+        }
+
         using var slot = await slots.TakeAsync(context.CancellationToken);
         // Found by the budget's wait inside the Gemini client, in this flow only.
         GenerationSlots.Current = slot;
         GeminiBudget.CurrentShare = context.Message.TenantId;
         await GenerateAsync(context);
+        await claim.DoneAsync();
     }
 
     async Task GenerateAsync(ConsumeContext<GenerateImage> context)

@@ -4,7 +4,8 @@ using Xunit;
 namespace ImageBus.EndToEnd.Tests;
 
 /// <summary>The fast subset of <c>./imagebus chaos</c> (tests/ImageBus.Rehearsals): a worker and the orchestrator
-/// killed with SIGKILL while Gemini calls are in flight, and duplicate and malformed commands. Every cell of their rows is
+/// killed with SIGKILL while Gemini calls are in flight, one node of a three-node RabbitMQ cluster killed mid-run and
+/// restarted, and duplicate and malformed commands. Every cell of their rows is
 /// 0: no job lost or left open past its deadline, no image generated twice, no webhook event missing, no bad input
 /// without a clear error.</summary>
 public sealed class ChaosSubsetTests

@@ -55,7 +55,7 @@ public static class ChaosScenarios
         new("kill -9 a worker during Gemini calls", true, _ => KillDuringCallsAsync("Worker")),
         new("kill -9 the orchestrator", true, _ => KillDuringCallsAsync("Orchestrator")),
         new("restart RabbitMQ (N times in a row)", false, RestartBrokerAsync),
-        new("one RabbitMQ node killed mid-run, then restarted", false, _ => KillBrokerNodeAsync()),
+        new("one RabbitMQ node killed mid-run, then restarted", true, _ => KillBrokerNodeAsync()),
         new("restart PostgreSQL", false, _ => RestartPostgresAsync()),
         new("FakeGemini hanging (2 items a case)", true, _ => GeminiMisbehavesAsync("FakeGemini hanging", "[fake:hang]", items: 2)),
         new("FakeGemini answering 100 % 500", true, _ => GeminiMisbehavesAsync("FakeGemini 100 % 500", "[fake:error=500]", items: Items)),

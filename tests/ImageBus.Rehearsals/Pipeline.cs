@@ -94,6 +94,25 @@ public sealed class Pipeline : IAsyncDisposable
         throw new TimeoutException($"job {jobId} not finished after {timeout}");
     }
 
+    /// <summary>Waits until every job's saga has finished, with one query a second (a few transactions in all).</summary>
+    public async Task WaitAllFinishedAsync(IReadOnlyCollection<Guid> jobs, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        await using var connection = new NpgsqlConnection(Cluster.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM jobs WHERE job_id = ANY(@jobs) AND finished_at IS NOT NULL", connection);
+        count.Parameters.AddWithValue("jobs", jobs.ToArray());
+        while ((long)(await count.ExecuteScalarAsync())! < jobs.Count)
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"{jobs.Count} jobs not finished after {timeout}");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
     public static bool IsTerminal(JsonElement status) => Terminal.Contains(status.GetProperty("status").GetString());
 
     /// <summary>FakeGemini's generateContent calls that arrived at or after <paramref name="since"/>, oldest first, with the

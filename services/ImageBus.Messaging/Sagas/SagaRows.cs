@@ -15,6 +15,9 @@ static class SagaRows
             ? await LockAndLoad<TSaga>(db, correlationId, cancellationToken)
             : await db.Set<TSaga>().SingleOrDefaultAsync(s => s.CorrelationId == correlationId, cancellationToken);
 
+    /// <remarks>Two statements, not one load around a locking sub-select: under READ COMMITTED a statement that waited for
+    /// the lock still reads the children (job_images) as of its start, and results applied meanwhile would be lost
+    /// (<c>ConcurrentResultsTests</c> fails so).</remarks>
     static async Task<TSaga?> LockAndLoad<TSaga>(DbContext db, Guid correlationId, CancellationToken cancellationToken)
         where TSaga : class, ISaga
     {

@@ -29,6 +29,8 @@ public sealed class GenerateImageConsumer(
     /// <summary>A 200 whose bytes do not decode is asked for once more, then given up.</summary>
     const int DecodeAttempts = 2;
 
+    static readonly TimeSpan RecheckCancellationAfter = TimeSpan.FromSeconds(1);
+
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         // Before a slot: a second delivery of an image being made waits without holding one.
@@ -38,18 +40,22 @@ public sealed class GenerateImageConsumer(
             return;
         }
 
+        var waitedFrom = clock.GetTimestamp();
         using var slot = await slots.TakeAsync(context.CancellationToken);
         // Found by the budget's wait inside the Gemini client, in this flow only.
         GenerationSlots.Current = slot;
         GeminiBudget.CurrentShare = context.Message.TenantId;
-        await GenerateAsync(context);
+        // The claim said whether the job was cancelled; a long wait for a slot (a busy worker) asks again.
+        var cancelled = claim.JobCancelled || (clock.GetElapsedTime(waitedFrom) > RecheckCancellationAfter
+            && await cancellations.IsCancelledAsync(context.Message.JobId, context.CancellationToken));
+        await GenerateAsync(context, cancelled);
         await claim.DoneAsync();
     }
 
-    async Task GenerateAsync(ConsumeContext<GenerateImage> context)
+    async Task GenerateAsync(ConsumeContext<GenerateImage> context, bool cancelled)
     {
         var command = context.Message;
-        if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
+        if (cancelled)
         {
             await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls: 0, billedCalls: 0);
             return;

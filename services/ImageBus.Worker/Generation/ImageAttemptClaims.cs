@@ -10,7 +10,9 @@ namespace ImageBus.Worker.Generation;
 /// lease of <see cref="Lease"/> in PostgreSQL (table <c>image_attempt_claims</c>), renewed while the image is made, so a
 /// worker killed mid-image lets a copy take over within the lease; an answered attempt is marked done, and a copy of it
 /// is acknowledged without a call.</summary>
-public sealed class ImageAttemptClaims(NpgsqlDataSource database, TimeProvider clock, ILogger<ImageAttemptClaims> logger)
+/// <remarks>The claim asks in the same round trip whether the job was cancelled (<see cref="ImageAttemptClaim.JobCancelled"/>).</remarks>
+public sealed class ImageAttemptClaims(NpgsqlDataSource database, JobCancellationCheck cancellations, TimeProvider clock,
+    ILogger<ImageAttemptClaims> logger)
 {
     /// <summary>Long enough for the database's round trips, short enough that a copy of a killed worker's image waits little.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
@@ -26,10 +28,11 @@ public sealed class ImageAttemptClaims(NpgsqlDataSource database, TimeProvider c
         var command = context.Message;
         for (var waits = 0; ; waits++)
         {
-            switch (await TryClaimAsync(command, holder, ct))
+            var (outcome, cancelled) = await TryClaimAsync(command, holder, ct);
+            switch (outcome)
             {
                 case "claimed":
-                    return new ImageAttemptClaim(this, command, holder);
+                    return new ImageAttemptClaim(this, command, holder, cancelled);
                 case "done":
                     logger.LogInformation("Image {ItemId} attempt {Attempt} of job {JobId} was already answered by another delivery; this one is acknowledged without a call",
                         command.Item.ItemId, command.Attempt, command.JobId);
@@ -47,15 +50,27 @@ public sealed class ImageAttemptClaims(NpgsqlDataSource database, TimeProvider c
         }
     }
 
-    async Task<string> TryClaimAsync(GenerateImage command, Guid holder, CancellationToken ct)
+    async Task<(string Outcome, bool JobCancelled)> TryClaimAsync(GenerateImage command, Guid holder, CancellationToken ct)
     {
-        await using var claim = database.CreateCommand("SELECT claim_image_attempt(@job, @item, @attempt, @holder, @lease_ms)");
-        claim.Parameters.AddWithValue("job", command.JobId);
-        claim.Parameters.AddWithValue("item", command.Item.ItemId);
-        claim.Parameters.AddWithValue("attempt", command.Attempt);
-        claim.Parameters.AddWithValue("holder", holder);
-        claim.Parameters.AddWithValue("lease_ms", (int)Lease.TotalMilliseconds);
-        return (string)(await claim.ExecuteScalarAsync(ct))!;
+        await using var batch = database.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT claim_image_attempt($1, $2, $3, $4, $5)")
+        {
+            Parameters =
+            {
+                new() { Value = command.JobId },
+                new() { Value = command.Item.ItemId },
+                new() { Value = command.Attempt },
+                new() { Value = holder },
+                new() { Value = (int)Lease.TotalMilliseconds },
+            },
+        });
+        batch.BatchCommands.Add(cancellations.StateStatement(command.JobId));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var outcome = reader.GetString(0);
+        await reader.NextResultAsync(ct);
+        var state = await reader.ReadAsync(ct) ? reader.GetValue(0) : null;
+        return (outcome, JobCancellationCheck.IsCancelledState(state));
     }
 
     internal async Task RenewAsync(GenerateImage command, Guid holder, CancellationToken ct)
@@ -110,11 +125,14 @@ public sealed class ImageAttemptClaim : IAsyncDisposable
     readonly Task renewal;
     bool done;
 
-    internal ImageAttemptClaim(ImageAttemptClaims claims, GenerateImage command, Guid holder)
+    internal ImageAttemptClaim(ImageAttemptClaims claims, GenerateImage command, Guid holder, bool jobCancelled)
     {
-        (this.claims, this.command, this.holder) = (claims, command, holder);
+        (this.claims, this.command, this.holder, JobCancelled) = (claims, command, holder, jobCancelled);
         renewal = claims.RenewAsync(command, holder, renewing.Token);
     }
+
+    /// <summary>Whether the job was cancelled when the attempt was claimed.</summary>
+    public bool JobCancelled { get; }
 
     /// <summary>The attempt's result was published: another delivery of it is acknowledged without a call.</summary>
     public async Task DoneAsync()

@@ -79,3 +79,38 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
     error        text        NULL
 );
 CREATE INDEX IF NOT EXISTS ix_webhook_attempts_delivery ON webhook_attempts (delivery_id);
+
+-- Records one job event once and makes its deliveries, one per matching enabled endpoint (JobEventRecorder), in one
+-- round trip: the job's events one at a time on any number of notifiers (an advisory lock on the job), the job's own
+-- endpoint (with job.accepted) created first, so that it and an event recorded before it always see each other, and,
+-- when it was created just now, the job's earlier events delivered to it too. Answers the pending deliveries not yet
+-- sent, of this event or (new endpoint) of the job: a redelivered event sends again what may not have been sent.
+CREATE OR REPLACE FUNCTION record_job_event(event_job uuid, event_sequence bigint, event_tenant text, event_kind text,
+    event_payload json, own_url text, own_filter text[]) RETURNS SETOF uuid
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(event_job::text, 0));
+    IF own_url IS NOT NULL THEN
+        INSERT INTO webhook_endpoints (id, tenant_id, job_id, url, event_types, enabled, created_at, updated_at)
+        VALUES (event_job, event_tenant, event_job, own_url, own_filter, true, now(), now())
+        ON CONFLICT (id) DO NOTHING;
+    END IF;
+
+    INSERT INTO job_events (job_id, sequence, tenant_id, type, payload, recorded_at)
+    VALUES (event_job, event_sequence, event_tenant, event_kind, event_payload, now())
+    ON CONFLICT (job_id, sequence) DO NOTHING;
+
+    INSERT INTO webhook_deliveries (id, endpoint_id, job_id, sequence, event_type, status, attempts, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), e.id, ev.job_id, ev.sequence, ev.type, 'pending', 0, now(), now()
+      FROM job_events ev
+      JOIN webhook_endpoints e ON e.enabled AND (e.job_id = ev.job_id OR (e.job_id IS NULL AND e.tenant_id = ev.tenant_id))
+     WHERE ev.job_id = event_job
+       AND (ev.sequence = event_sequence OR e.job_id = ev.job_id)
+       AND (e.event_types IS NULL OR ev.type = ANY (e.event_types))
+    ON CONFLICT (endpoint_id, job_id, sequence) DO NOTHING;
+
+    RETURN QUERY
+    SELECT d.id FROM webhook_deliveries d
+     WHERE d.job_id = event_job AND d.status = 'pending' AND d.attempts = 0 AND d.leased_until IS NULL
+       AND (d.sequence = event_sequence OR (own_url IS NOT NULL AND d.endpoint_id = event_job));
+END $$;

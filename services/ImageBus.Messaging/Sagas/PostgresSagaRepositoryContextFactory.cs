@@ -49,6 +49,9 @@ public sealed class PostgresSagaRepositoryContextFactory<TSaga, TDbContext>(
         where T : class
     {
         await using var db = await contexts.CreateDbContextAsync(context.CancellationToken);
+        // No savepoint around SaveChanges (two round trips each): a failed save fails the whole transaction, which the
+        // saga's persistence retry runs again from the start.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
         var outbox = outboxes?.Begin((NpgsqlTransaction)transaction.GetDbTransaction());
         await work(db, outbox is null ? context : new OutboxConsumeContext<T>(context, outbox));

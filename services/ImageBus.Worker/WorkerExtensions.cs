@@ -70,6 +70,8 @@ public static class WorkerExtensions
         services.AddSingleton<ImageResults>();
         services.AddSingleton<JobCancellationCheck>();
         services.AddSingleton<ImageAttemptClaims>();
+        services.AddSingleton<ResultPublisher>();
+        services.AddSingleton<GenerationLifetime>();
         // Source image URLs come from tenants: the same outbound address guard as webhooks (OutboundAddresses:AllowedHosts).
         services.AddAddressGuardedHttpClient<SourceImageFetcher>();
         services.AddBlobStore();

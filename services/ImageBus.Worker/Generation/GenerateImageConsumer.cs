@@ -22,6 +22,8 @@ public sealed class GenerateImageConsumer(
     SourceImageFetcher sourceImages,
     JobCancellationCheck cancellations,
     ImageAttemptClaims claims,
+    ResultPublisher publisher,
+    GenerationLifetime lifetime,
     GenerationSlots slots,
     TimeProvider clock,
     ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
@@ -55,6 +57,8 @@ public sealed class GenerateImageConsumer(
     async Task GenerateAsync(ConsumeContext<GenerateImage> context, bool cancelled)
     {
         var command = context.Message;
+        // Not the consume context's token: an image at Gemini when its channel goes is finished and published, not billed twice.
+        var ct = lifetime.Token;
         if (cancelled)
         {
             await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls: 0, billedCalls: 0);
@@ -67,7 +71,7 @@ public sealed class GenerateImageConsumer(
         try
         {
             // Fetched once per attempt: Gemini's retries, the decode retry and a staged item's two steps reuse it.
-            var source = await sourceImages.FetchAsync(command.Item, context.CancellationToken);
+            var source = await sourceImages.FetchAsync(command.Item, ct);
             var prompt = prompts.Build(command.Item);
             if (command.Item.Kind == ImageKinds.Staged)
             {
@@ -79,7 +83,7 @@ public sealed class GenerateImageConsumer(
 
                 (calls, billedCalls) = (analysis.Calls, analysis.BilledCalls);
                 // The analysis took a while: a job cancelled meanwhile pays for no image.
-                if (await cancellations.IsCancelledAsync(command.JobId, context.CancellationToken))
+                if (await cancellations.IsCancelledAsync(command.JobId, ct))
                 {
                     await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls, billedCalls,
                         analysis);
@@ -93,7 +97,7 @@ public sealed class GenerateImageConsumer(
             GeminiUsage? usage = null;
             for (var decodeAttempt = 1; ; decodeAttempt++)
             {
-                var generation = await gemini.GenerateAsync(request, context.CancellationToken);
+                var generation = await gemini.GenerateAsync(request, ct);
                 calls += generation.Calls;
                 billedCalls += generation.BilledCalls;
                 // Every image Gemini returned is billed, the undecodable one included.
@@ -102,9 +106,9 @@ public sealed class GenerateImageConsumer(
                 {
                     var rendered = results.Render(command, generation.Image);
                     var generated = await results.StoreAsync(command, rendered, generation.Image, request.ImageSize, decodeAttempt, usage,
-                        analysis, billedCalls, batched: false, context.CancellationToken);
+                        analysis, billedCalls, batched: false, ct);
                     WorkerMetrics.ImageDone(context, "completed");
-                    await context.Publish(generated);
+                    await publisher.PublishAsync(context, generated, ct);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)
@@ -143,7 +147,7 @@ public sealed class GenerateImageConsumer(
         GeminiAnalysis analysis;
         try
         {
-            analysis = await analyzer.AnalyseAsync(prompts.BuildAnalysis(command.Item), source.Bytes, source.MimeType, context.CancellationToken);
+            analysis = await analyzer.AnalyseAsync(prompts.BuildAnalysis(command.Item), source.Bytes, source.MimeType, lifetime.Token);
         }
         catch (GeminiException exception)
         {
@@ -152,8 +156,8 @@ public sealed class GenerateImageConsumer(
             return null;
         }
 
-        await context.Publish(new ImageStepCompleted(command.JobId, command.Item.ItemId, command.Attempt, analysis.Answer.Text,
-            analysis.Answer.Model, analysis.Calls, analysis.BilledCalls, clock.GetUtcNow()));
+        await publisher.PublishAsync(context, new ImageStepCompleted(command.JobId, command.Item.ItemId, command.Attempt, analysis.Answer.Text,
+            analysis.Answer.Model, analysis.Calls, analysis.BilledCalls, clock.GetUtcNow()), lifetime.Token);
         return analysis;
     }
 
@@ -161,6 +165,6 @@ public sealed class GenerateImageConsumer(
         GeminiAnalysis? analysis = null)
     {
         WorkerMetrics.ImageDone(context, code);
-        return context.Publish(results.Failure(context.Message, code, message, transient, calls, billedCalls, analysis));
+        return publisher.PublishAsync(context, results.Failure(context.Message, code, message, transient, calls, billedCalls, analysis), lifetime.Token);
     }
 }

@@ -54,11 +54,11 @@ public sealed class GenerateImageConsumer(
         await claim.DoneAsync();
     }
 
+    /// <summary>On the worker's lifetime, not the consume context's token: an image at Gemini when its channel goes is
+    /// finished and published, not made (and billed) again by the redelivered copy (<see cref="GenerationLifetime"/>).</summary>
     async Task GenerateAsync(ConsumeContext<GenerateImage> context, bool cancelled)
     {
         var command = context.Message;
-        // Not the consume context's token: an image at Gemini when its channel goes is finished and published, not billed twice.
-        var ct = lifetime.Token;
         if (cancelled)
         {
             await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls: 0, billedCalls: 0);
@@ -71,7 +71,7 @@ public sealed class GenerateImageConsumer(
         try
         {
             // Fetched once per attempt: Gemini's retries, the decode retry and a staged item's two steps reuse it.
-            var source = await sourceImages.FetchAsync(command.Item, ct);
+            var source = await sourceImages.FetchAsync(command.Item, lifetime.Token);
             var prompt = prompts.Build(command.Item);
             if (command.Item.Kind == ImageKinds.Staged)
             {
@@ -83,7 +83,7 @@ public sealed class GenerateImageConsumer(
 
                 (calls, billedCalls) = (analysis.Calls, analysis.BilledCalls);
                 // The analysis took a while: a job cancelled meanwhile pays for no image.
-                if (await cancellations.IsCancelledAsync(command.JobId, ct))
+                if (await cancellations.IsCancelledAsync(command.JobId, lifetime.Token))
                 {
                     await Fail(context, WorkerErrorCodes.Cancelled, "The job was cancelled before this image was generated.", transient: false, calls, billedCalls,
                         analysis);
@@ -97,7 +97,7 @@ public sealed class GenerateImageConsumer(
             GeminiUsage? usage = null;
             for (var decodeAttempt = 1; ; decodeAttempt++)
             {
-                var generation = await gemini.GenerateAsync(request, ct);
+                var generation = await gemini.GenerateAsync(request, lifetime.Token);
                 calls += generation.Calls;
                 billedCalls += generation.BilledCalls;
                 // Every image Gemini returned is billed, the undecodable one included.
@@ -106,9 +106,9 @@ public sealed class GenerateImageConsumer(
                 {
                     var rendered = results.Render(command, generation.Image);
                     var generated = await results.StoreAsync(command, rendered, generation.Image, request.ImageSize, decodeAttempt, usage,
-                        analysis, billedCalls, batched: false, ct);
+                        analysis, billedCalls, batched: false, lifetime.Token);
                     WorkerMetrics.ImageDone(context, "completed");
-                    await publisher.PublishAsync(context, generated, ct);
+                    await publisher.PublishAsync(context, generated, lifetime.Token);
                     return;
                 }
                 catch (ImageProcessingException exception) when (decodeAttempt < DecodeAttempts)

@@ -45,8 +45,10 @@ start_postgres() {
     as_postgres "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  # Each service process pools up to its Database:MaxPoolSize (120 an instance of all four): room for three instances
+  # (./imagebus up --instances 3) beside the tests' own clusters.
   as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $pg_dir -c max_connections=300" -w start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $pg_dir -c max_connections=500" -w start >/dev/null \
     || die "PostgreSQL did not start; see $pg_dir/postgres.log"
 }
 

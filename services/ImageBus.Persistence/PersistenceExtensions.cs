@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using ImageBus.ServiceDefaults;
 using Npgsql;
 using OpenTelemetry.Metrics;
@@ -22,7 +23,13 @@ public static class PersistenceExtensions
     {
         if (!services.Any(d => d.ServiceType == typeof(NpgsqlDataSource)))
         {
-            services.AddSingleton(provider => NpgsqlDataSource.Create(ConnectionString(provider.GetRequiredService<IConfiguration>())));
+            services.AddOptions<DatabaseOptions>()
+                .BindConfiguration(DatabaseOptions.SectionName)
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.AddSingleton(provider => NpgsqlDataSource.Create(ConnectionString(
+                provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IOptions<DatabaseOptions>>().Value,
+                provider.GetService<IHostEnvironment>()?.ApplicationName ?? "ImageBus")));
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());
             services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddNpgsqlInstrumentation());
             services.AddHealthChecks().AddNpgSql(provider => provider.GetRequiredService<NpgsqlDataSource>(), name: "postgresql", tags: [Telemetry.ReadyTag]);
@@ -60,12 +67,23 @@ public static class PersistenceExtensions
         services.ConfigureDbContext<TContext>(options =>
             options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(3, TimeSpan.FromSeconds(1), errorCodesToAdd: null)));
 
-    static string ConnectionString(IConfiguration configuration)
+    /// <summary>The configured connection string with this service's pool size, and named after the service (unless it
+    /// names itself) so that <c>pg_stat_activity</c> tells an operator whose connections are whose.</summary>
+    static string ConnectionString(IConfiguration configuration, DatabaseOptions options, string serviceName)
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        return string.IsNullOrWhiteSpace(connectionString)
-            ? throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set: give the PostgreSQL connection string.")
-            : connectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set: give the PostgreSQL connection string.");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = options.MaxPoolSize };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = serviceName;
+        }
+
+        return builder.ConnectionString;
     }
 }

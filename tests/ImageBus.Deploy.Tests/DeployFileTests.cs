@@ -29,6 +29,10 @@ public sealed class DeployFileTests
                 .SelectMany(r => (r.Resource.GetValueOrDefault("data") ?? r.Resource.GetValueOrDefault("stringData")) is Dictionary<object, object> data
                     ? data.Keys.Cast<string>().Where(key => key != "rabbitmq-uri").Select(key => $"deploy/k8s/{r.File}: {key}")
                     : []))
+            .Concat(KubernetesResources()
+                .Where(r => r.Resource.Scalar("kind") == "Deployment")
+                .SelectMany(r => r.Resource.Map("spec").Map("template").Map("spec").List("containers"))
+                .SelectMany(container => container.List("env").Select(variable => $"deploy/k8s {container.Scalar("name")}: {variable.Scalar("name")}")))
             .ToList();
 
         Assert.NotEmpty(named);

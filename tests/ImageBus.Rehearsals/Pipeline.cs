@@ -130,9 +130,11 @@ public sealed class Pipeline : IAsyncDisposable
             .ToList();
     }
 
-    /// <summary>CPU time so far of the four ImageBus services, every instance of each (FakeGemini apart).</summary>
-    public TimeSpan ServicesCpu() =>
-        Cluster.Services.Where(s => s.Name != "FakeGemini").Aggregate(TimeSpan.Zero, (sum, s) => sum + s.CpuTime);
+    /// <summary>CPU time so far of each ImageBus service, its instances added up (FakeGemini apart).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> ServicesCpuByService() =>
+        Cluster.Services.Where(s => s.Name != "FakeGemini")
+            .GroupBy(s => ServiceScale.ServiceOf(s.Name))
+            .ToDictionary(g => g.Key, g => g.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.CpuTime));
 
     /// <summary>Transactions committed or rolled back in the cluster's database so far (PostgreSQL's statistics, flushed
     /// about once a second): every statement outside a transaction is one.</summary>

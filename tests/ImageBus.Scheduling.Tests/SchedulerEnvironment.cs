@@ -1,5 +1,6 @@
 using ImageBus.Messaging;
 using ImageBus.Persistence;
+using ImageBus.Messaging.Outbox;
 using ImageBus.Messaging.Scheduling;
 using ImageBus.Testing;
 using MassTransit;
@@ -31,8 +32,9 @@ public sealed class SchedulerEnvironment : IAsyncDisposable
     public static async Task<SchedulerEnvironment> CreateAsync() =>
         new(await TestDatabase.CreateAsync(), await TestVirtualHost.CreateAsync());
 
-    /// <summary>Starts a host; with <paramref name="withDispatcher"/> it also sends due messages.</summary>
-    public async Task<IHost> StartHostAsync(bool withDispatcher = true)
+    /// <summary>Starts a host; with <paramref name="withDispatcher"/> it also sends due messages, with <paramref name="withOutbox"/>
+    /// it has the transactional outbox.</summary>
+    public async Task<IHost> StartHostAsync(bool withDispatcher = true, bool withOutbox = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -55,6 +57,11 @@ public sealed class SchedulerEnvironment : IAsyncDisposable
         if (withDispatcher)
         {
             builder.Services.AddScheduledMessageDispatcher();
+        }
+
+        if (withOutbox)
+        {
+            builder.Services.AddTransactionalOutbox();
         }
 
         var host = builder.Build();

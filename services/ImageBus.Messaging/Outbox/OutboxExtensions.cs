@@ -14,6 +14,12 @@ public static class OutboxExtensions
     public static IServiceCollection AddTransactionalOutbox(this IServiceCollection services)
     {
         services.AddScheduledMessageDispatcher();
+        if (!services.Any(d => d.ServiceType == typeof(SentOutboxRows)))
+        {
+            services.AddSingleton<SentOutboxRows>();
+            services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<SentOutboxRows>());
+        }
+
         services.TryAddSingleton<TransactionalOutboxes>();
         services.AddFaultInjection();
         return services;

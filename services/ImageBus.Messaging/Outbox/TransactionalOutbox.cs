@@ -14,7 +14,8 @@ namespace ImageBus.Messaging.Outbox;
 /// <c>scheduled_messages</c> that are due at once, so they exist exactly when the changes that caused them commit.
 /// MassTransit's own outbox endpoints (<see cref="OutboxSendEndpointProvider"/>, <see cref="OutboxPublishEndpointProvider"/>)
 /// build each send context (pipes, headers, publish address) and hand it here instead of to the broker.
-/// After the commit, <see cref="DispatchAsync"/> sends them at once from memory and deletes their rows in one statement;
+/// After the commit, <see cref="DispatchAsync"/> sends them at once from memory and has their rows deleted (<see cref="SentOutboxRows"/>,
+/// one statement for the transactions of a moment together);
 /// the rows are due only <see cref="ScheduledMessageDispatcherOptions.OutboxHandOver"/> later, so whatever it cannot send
 /// (a crash, the broker down) any instance's <see cref="ScheduledMessageDispatcher"/> sends then, and nothing else does.
 /// </summary>
@@ -68,10 +69,7 @@ public sealed class TransactionalOutbox : OutboxSendContext
         {
             var outcomes = await Task.WhenAll(written.Select(message => owner.Sender.TrySendAsync(message, cancellationToken)));
             var sent = written.Where((_, index) => outcomes[index]).Select(message => message.TokenId).ToList();
-            if (sent.Count > 0)
-            {
-                await owner.Store.DeleteAsync(sent, cancellationToken);
-            }
+            await owner.SentRows.AddAsync(sent, cancellationToken);
         }
         catch (Exception exception)
         {
@@ -85,13 +83,14 @@ public sealed class TransactionalOutbox : OutboxSendContext
 
 /// <summary>Opens a <see cref="TransactionalOutbox"/> on a transaction; one per process.</summary>
 public sealed class TransactionalOutboxes(
-    ScheduledMessageStore store, StoredMessageSender sender, IBus bus, IServiceProvider services, IOptions<ScheduledMessageDispatcherOptions> options,
-    ILogger<TransactionalOutbox> logger)
+    ScheduledMessageStore store, StoredMessageSender sender, SentOutboxRows sentRows, IBus bus, IServiceProvider services,
+    IOptions<ScheduledMessageDispatcherOptions> options, ILogger<TransactionalOutbox> logger)
 {
     internal TimeSpan HandOver => options.Value.OutboxHandOver;
 
     internal ScheduledMessageStore Store => store;
     internal StoredMessageSender Sender => sender;
+    internal SentOutboxRows SentRows => sentRows;
     internal IBus Bus => bus;
     internal IServiceProvider Services => services;
     internal ILogger Logger => logger;

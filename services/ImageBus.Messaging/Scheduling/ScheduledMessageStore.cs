@@ -105,7 +105,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    /// <summary>Removes rows that were sent, in one statement.</summary>
+    /// <summary>Removes rows that were sent, in one statement (<see cref="Outbox.SentOutboxRows"/> gathers them).</summary>
     public async Task DeleteAsync(IReadOnlyCollection<Guid> tokenIds, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -125,6 +125,12 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
         int batchSize, Func<StoredScheduledMessage, CancellationToken, Task<bool>> trySend, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        // Most passes find nothing due: one statement outside a transaction says so (no BEGIN … ROLLBACK per pass).
+        if (!await AnyDueAsync(connection, cancellationToken))
+        {
+            return new DispatchPass(0, 0);
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var due = await ClaimDueAsync(connection, transaction, batchSize, cancellationToken);
         if (due.Count == 0)
@@ -152,6 +158,12 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource database)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new ScheduledMessageBacklog(reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    static async Task<bool> AnyDueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT FROM scheduled_messages WHERE due_at <= now())", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     static async Task<List<StoredScheduledMessage>> ClaimDueAsync(

@@ -12,7 +12,7 @@ namespace ImageBus.Persistence.Tests;
 /// says, its connections named after the service, and a size out of range refused when the host starts.</summary>
 public sealed class ConnectionPoolTests
 {
-    static IHost Host(TestDatabase database, string connectionString, string? maxPoolSize) =>
+    static IHost Host(string connectionString, string? maxPoolSize) =>
         new HostBuilder()
             .UseEnvironment("Production")
             .ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
@@ -29,7 +29,7 @@ public sealed class ConnectionPoolTests
     {
         await using var database = await TestDatabase.CreateAsync();
         // The connection string asks for 50; the service's setting wins.
-        using var host = Host(database, database.ConnectionString + ";Maximum Pool Size=50;Timeout=2", "3");
+        using var host = Host(database.ConnectionString + ";Maximum Pool Size=50;Timeout=2", "3");
         var source = host.Services.GetRequiredService<NpgsqlDataSource>();
 
         var held = new List<NpgsqlConnection>();
@@ -61,7 +61,7 @@ public sealed class ConnectionPoolTests
     public async Task A_pool_size_out_of_range_stops_the_host_at_start_up_naming_the_setting(string size)
     {
         await using var database = await TestDatabase.CreateAsync();
-        using var host = Host(database, database.ConnectionString, size);
+        using var host = Host(database.ConnectionString, size);
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains(nameof(DatabaseOptions.MaxPoolSize), refused.Message, StringComparison.Ordinal);
     }

@@ -1,3 +1,4 @@
+using ImageBus.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -117,14 +118,17 @@ public sealed class PostgresMessageSchedulerTests(ITestOutputHelper output)
 
         await bus.Publish(new WorkStarted(timesOut));
         await bus.Publish(new WorkStarted(finishesInTime));
-        await WaitUntil(() => observations.Scheduled.Count == 2, TimeSpan.FromSeconds(10));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(observations.Scheduled.Count == 2), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20)),
+            "not within 10 s: observations.Scheduled.Count == 2");
         Assert.Equal(1, await environment.CountRowsAsync(observations.Scheduled[finishesInTime].TokenId));
 
         await bus.Publish(new WorkFinished(finishesInTime));
-        await WaitUntil(() => observations.Finished.ContainsKey(finishesInTime), TimeSpan.FromSeconds(10));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(observations.Finished.ContainsKey(finishesInTime)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20)),
+            "not within 10 s: observations.Finished.ContainsKey(finishesInTime)");
         Assert.Equal(0, await environment.CountRowsAsync(observations.Scheduled[finishesInTime].TokenId));
 
-        await WaitUntil(() => observations.Expired.ContainsKey(timesOut), TimeSpan.FromSeconds(10));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(observations.Expired.ContainsKey(timesOut)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20)),
+            "not within 10 s: observations.Expired.ContainsKey(timesOut)");
         var expiredAfter = observations.Expired[timesOut] - observations.Scheduled[timesOut].ScheduledAt;
         // The unscheduled deadline would have been due about now: give it a second more to show up.
         await Task.Delay(observations.Scheduled[finishesInTime].ScheduledAt + DeadlineStateMachine.DeadlineDelay + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow);
@@ -140,19 +144,5 @@ public sealed class PostgresMessageSchedulerTests(ITestOutputHelper output)
     {
         var sorted = deliveries.Select(d => d.Lateness.TotalMilliseconds).Order().ToArray();
         return (sorted[sorted.Length / 2], sorted[^1]);
-    }
-
-    static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-
-            await Task.Delay(20);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageBus.Messaging.Outbox;
+using ImageBus.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -34,7 +35,8 @@ public sealed class TransactionalOutboxTests
         await Task.WhenAll(committed.Select(outbox => outbox.DispatchAsync(CancellationToken.None)));
 
         await environment.Deliveries.WaitForDistinctAsync(probes.Count, TimeSpan.FromSeconds(20));
-        await WaitUntilAsync(async () => await environment.CountRowsAsync() == 0, TimeSpan.FromSeconds(10));
+        Assert.True(await Poll.UntilAsync(async () => await environment.CountRowsAsync() == 0, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50)),
+            "outbox rows left after 10 s");
         Assert.InRange(deletes.Count, 1, 5);
 
         // Once the host has stopped, a transaction's rows are deleted by the call itself.
@@ -52,16 +54,6 @@ public sealed class TransactionalOutboxTests
 
         Assert.Equal(0, await environment.CountRowsAsync());
         await environment.Deliveries.WaitForDistinctAsync(probes.Count + 1, TimeSpan.FromSeconds(20));
-    }
-
-    static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"not so after {timeout}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>Counts the commands starting with a text that Npgsql runs in this process (its ActivitySource).</summary>

@@ -300,18 +300,10 @@ public sealed class ImageBusCluster : IAsyncDisposable
     /// <summary>Polls <paramref name="condition"/> until it holds; <paramref name="what"/> names it in the timeout's message.</summary>
     public async Task WaitUntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
+        if (!await Poll.UntilAsync(condition, timeout))
         {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(200);
+            throw new TimeoutException($"not so after {timeout}: {what}\n{Diagnostics()}");
         }
-
-        throw new TimeoutException($"not so after {timeout}: {what}\n{Diagnostics()}");
     }
 
     static string Tail(string text, int lines) =>

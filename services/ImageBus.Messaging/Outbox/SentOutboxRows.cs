@@ -19,11 +19,20 @@ public sealed class SentOutboxRows(ScheduledMessageStore store, ILogger<SentOutb
 
     readonly Channel<Guid> sent = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Queues the rows for the next deletion. Once the host has stopped them deleting, deletes them itself.</summary>
+    /// <summary>Queues the rows for the next deletion; once the host has stopped the deleting (the channel is completed),
+    /// deletes them itself.</summary>
     public Task AddAsync(IReadOnlyCollection<Guid> tokenIds, CancellationToken cancellationToken)
     {
-        var late = tokenIds.Where(tokenId => !sent.Writer.TryWrite(tokenId)).ToList();
-        return late.Count == 0 ? Task.CompletedTask : store.DeleteAsync(late, cancellationToken);
+        List<Guid>? late = null;
+        foreach (var tokenId in tokenIds)
+        {
+            if (!sent.Writer.TryWrite(tokenId))
+            {
+                (late ??= []).Add(tokenId);
+            }
+        }
+
+        return late is null ? Task.CompletedTask : store.DeleteAsync(late, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
